@@ -1,0 +1,1 @@
+"""The `onca` command line."""

@@ -1,0 +1,193 @@
+"""`onca ingest`, `onca parse` and `onca logtypes`."""
+
+from __future__ import annotations
+
+import glob
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from onca.cli.common import DEFAULT_DATA_DIR, DataDir, SchemaFiles, console, event_json, fail, lake_root, \
+    load_registry
+from onca.ingest.classify import Classified
+from onca.ingest.columns import arrow_schema
+from onca.ingest.decode import DecodeError, iter_records
+from onca.ingest.logtype import compile_log_type
+from onca.ingest.pipeline import IngestStats, Pipeline, RowIds, Source
+from onca.schema import Registry, UnknownLogType, table_name
+
+LogTypes = Annotated[
+    list[str] | None,
+    typer.Option("--log-type", "-t", help="A candidate log type (repeatable); default: every registered type."),
+]
+
+
+def expand_paths(paths: list[str]) -> Iterator[Path | None]:
+    """Files named directly, found in folders (recursively) or by glob; None stands for stdin ("-")."""
+    for raw in paths:
+        if raw == "-":
+            yield None
+            continue
+        matches = sorted(glob.glob(raw, recursive=True)) if glob.has_magic(raw) else [raw]
+        if not matches:
+            fail(f"no file matches {raw!r}")
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            elif path.is_file():
+                yield path
+            else:
+                fail(f"{raw}: no such file or folder")
+
+
+def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
+                 show_progress: bool = True) -> IngestStats:
+    from onca.ingest.lake_sink import LakeSink
+    from onca.lake import LakeWriter
+
+    writer = LakeWriter(lake_root(data_dir))
+    pipeline = Pipeline(registry, [LakeSink(registry, writer)])
+    total = IngestStats()
+    sizes = [p.stat().st_size if p else 0 for p in paths]
+    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=console, disable=not show_progress, transient=True) as progress:
+        task = progress.add_task("ingesting", total=sum(sizes) or None)
+        for path, size in zip(paths, sizes):
+            progress.update(task, description=f"ingesting {path.name if path else 'stdin'}")
+            if path is None:
+                stats = pipeline.ingest(sys.stdin.buffer, source, stream_name="stdin")
+            else:
+                with path.open("rb") as stream:
+                    stats = pipeline.ingest(stream, source, stream_name=str(path))
+            total.merge(stats)
+            progress.advance(task, size)
+    writer.close()
+    return total
+
+
+def summary_table(stats: IngestStats) -> Table:
+    table = Table(title="Ingested")
+    for column in ("log type", "table", "events", "bytes", "seconds", "events/s"):
+        table.add_column(column, justify="left" if column in ("log type", "table") else "right")
+    for name in sorted(stats.by_type):
+        s = stats.by_type[name]
+        rate = s.events / s.seconds if s.seconds else 0
+        table.add_row(name, f"panther_logs.{table_name(name)}", f"{s.events:,}", f"{s.bytes:,}",
+                      f"{s.seconds:.2f}", f"{rate:,.0f}")
+    if stats.failures:
+        table.add_row("[red]classification failures[/red]", "onca_system.classification_failures",
+                      f"{stats.failures:,}", f"{stats.failure_bytes:,}", "", "")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ingest(
+        paths: Annotated[list[str], typer.Argument(help="Files, folders, globs, or - for stdin.")],
+        log_type: LogTypes = None,
+        source_label: Annotated[str, typer.Option(help="Label stored in p_source_label.")] = "cli",
+        source_id: Annotated[str, typer.Option(help="Id stored in p_source_id.")] = "cli",
+        data_dir: DataDir = DEFAULT_DATA_DIR,
+        schema: SchemaFiles = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ) -> None:
+        """Ingest log files into the lake: classify, parse, normalize, write Parquet."""
+        registry = load_registry(schema)
+        candidates = _candidates(registry, log_type)
+        files = list(expand_paths(paths))
+        stats = ingest_paths(registry, files, Source(candidates, id=source_id, label=source_label), data_dir,
+                             show_progress=not quiet)
+        console.print(summary_table(stats))
+        console.print(f"{stats.events:,} events, {stats.failures:,} classification failures in "
+                      f"{stats.seconds:.2f} s; lake at {lake_root(data_dir)}")
+
+    @app.command()
+    def parse(
+        log_type: Annotated[list[str], typer.Option("--log-type", "-t", help="Log type(s) to parse as.")],
+        file: Annotated[Path | None, typer.Argument(help="Input file (default: stdin).", exists=True,
+                                                    dir_okay=False)] = None,
+        schema: SchemaFiles = None,
+    ) -> None:
+        """Print normalized events as JSON lines, for testing schemas; failures go to stderr."""
+        registry = load_registry(schema)
+        from onca.ingest.classify import Classifier
+
+        classifier = Classifier([compile_log_type(registry.get(t)) for t in _candidates(registry, log_type)])
+        row_ids = RowIds()
+        failed = 0
+        out = sys.stdout.buffer
+        stream = file.open("rb") if file else sys.stdin.buffer
+        try:
+            for record in iter_records(stream):
+                if isinstance(record, DecodeError):
+                    failed += 1
+                    console.print(f"record {record.offset + 1}: {record.reason}", highlight=False, markup=False)
+                    continue
+                result = classifier.classify(record.data, parse_time=datetime.now(UTC), row_id=row_ids())
+                if isinstance(result, Classified):
+                    out.write(event_json(result.event) + b"\n")
+                else:
+                    failed += 1
+                    console.print(f"record {record.offset + 1}: " + "; ".join(result.reasons), highlight=False,
+                                  markup=False)
+        finally:
+            if file:
+                stream.close()
+        out.flush()
+        if failed:
+            raise typer.Exit(1)
+
+    @app.command()
+    def logtypes(
+        as_json: Annotated[bool, typer.Option("--json", help="Full registry as JSON.")] = False,
+        schema: SchemaFiles = None,
+    ) -> None:
+        """List the registered log types with their tables and indicator fields."""
+        registry = load_registry(schema)
+        if as_json:
+            sys.stdout.buffer.write(orjson.dumps([_describe(registry, n) for n in registry.names()],
+                                                 option=orjson.OPT_INDENT_2) + b"\n")
+            return
+        table = Table(title=f"{len(registry)} log types")
+        for column in ("log type", "table", "parser", "fields", "indicator columns"):
+            table.add_column(column)
+        for name in registry.names():
+            d = _describe(registry, name)
+            table.add_row(name, d["table"], d["parser"], str(len(d["fields"])), ", ".join(d["indicators"]))
+        console.file = sys.stdout
+        console.print(table)
+
+
+def _candidates(registry: Registry, log_types: list[str] | None) -> tuple[str, ...]:
+    if not log_types:
+        return tuple(registry.names())
+    for name in log_types:
+        try:
+            registry.get(name)
+        except UnknownLogType as exc:
+            fail(str(exc))
+    return tuple(log_types)
+
+
+def _describe(registry: Registry, name: str) -> dict:
+    schema = registry.get(name)
+    arrow = arrow_schema(schema)
+    return {
+        "name": name,
+        "table": f"panther_logs.{table_name(name)}",
+        "description": schema.description,
+        "referenceURL": schema.reference_url,
+        "parser": schema.parser.kind if schema.parser else "json",
+        "fields": [{"path": path, "type": f.type, "required": f.required, "indicators": list(f.indicators),
+                    "isEventTime": f.is_event_time, "description": f.description}
+                   for path, f in schema.walk()],
+        "indicators": [f.name for f in arrow if f.name.startswith("p_any_")],
+    }

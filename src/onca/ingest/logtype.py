@@ -1,0 +1,60 @@
+"""A log type ready to parse: its schema's parser (JSON or text) joined with its compiled normalizer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import orjson
+
+from onca.ingest.normalize import Normalizer, RecordError
+from onca.schema.model import LogSchema
+
+
+class CompiledLogType:
+    def __init__(self, schema: LogSchema):
+        self.schema = schema
+        self.name = schema.name
+        self.normalizer = Normalizer(schema)
+        self.is_json = schema.parser is None
+        self._line_parser: Callable[[str], dict[str, Any] | None] | None = None
+        if schema.parser is not None:
+            from onca.ingest.parsers import build_parser
+
+            self._line_parser = build_parser(schema.parser.kind, schema.parser.config)
+
+    def parse_text(self, line: str) -> dict[str, Any]:
+        """The raw object of a text line, before normalization; raises RecordError when the line does not match."""
+        assert self._line_parser is not None
+        obj = self._line_parser(line)
+        if obj is None:
+            reason = getattr(self._line_parser, "last_error", None) or "the line does not match the parser"
+            raise RecordError(f"{self.schema.parser.kind} parser: {reason}")  # type: ignore[union-attr]
+        return obj
+
+    def normalize(self, obj: dict[str, Any], *, parse_time: datetime, row_id: str,
+                  source_id: str = "", source_label: str = "") -> dict[str, Any]:
+        return self.normalizer.normalize(obj, parse_time=parse_time, row_id=row_id, source_id=source_id,
+                                         source_label=source_label)
+
+
+def decode_json_object(text: str) -> dict[str, Any]:
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise RecordError(f"not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object, got a JSON {type(obj).__name__}")
+    return obj
+
+
+@cache
+def _compile_cached(schema: LogSchema) -> CompiledLogType:
+    return CompiledLogType(schema)
+
+
+def compile_log_type(schema: LogSchema) -> CompiledLogType:
+    """Compiled once per schema per process (schemas are frozen, so they key the cache)."""
+    return _compile_cached(schema)

@@ -1,0 +1,134 @@
+"""Timestamp parsing for `timestamp` fields: the named formats of the schema language and strftime patterns.
+
+Every result is a timezone-aware datetime in UTC; a value without a zone is taken as UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_UNIT_DIVISORS = {"unix": 1, "unix_ms": 1_000, "unix_us": 1_000_000, "unix_ns": 1_000_000_000}
+
+TimeParser = Callable[[Any], datetime]
+
+
+class TimeFormatError(ValueError):
+    pass
+
+
+def _to_utc(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def parse_rfc3339(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TimeFormatError(f"expected an RFC 3339 string, got {type(value).__name__}")
+    text = value.strip()
+    try:
+        return _to_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise TimeFormatError(f"{value!r} is not an RFC 3339 timestamp") from None
+
+
+def _unix_parser(fmt: str) -> TimeParser:
+    divisor = _UNIT_DIVISORS[fmt]
+
+    def parse(value: Any) -> datetime:
+        if isinstance(value, bool):
+            raise TimeFormatError(f"expected a {fmt} number, got a boolean")
+        number = value
+        if isinstance(value, str):
+            try:
+                number = int(value) if value.isdigit() else float(value)
+            except ValueError:
+                raise TimeFormatError(f"{value!r} is not a {fmt} timestamp") from None
+        if not isinstance(number, int | float):
+            raise TimeFormatError(f"expected a {fmt} number, got {type(value).__name__}")
+        try:
+            if isinstance(number, int):
+                seconds, rest = divmod(number, divisor)
+                return EPOCH + timedelta(seconds=seconds, microseconds=rest * 1_000_000 // divisor)
+            return EPOCH + timedelta(seconds=number / divisor)
+        except (OverflowError, ValueError):
+            raise TimeFormatError(f"{value!r} is out of range for {fmt}") from None
+
+    return parse
+
+
+def _strftime_parser(pattern: str) -> TimeParser:
+    has_year = "%Y" in pattern or "%y" in pattern or "%G" in pattern or "%s" in pattern
+
+    def parse(value: Any) -> datetime:
+        if not isinstance(value, str):
+            raise TimeFormatError(f"expected a string matching {pattern!r}, got {type(value).__name__}")
+        try:
+            dt = datetime.strptime(value.strip(), pattern)
+        except ValueError:
+            raise TimeFormatError(f"{value!r} does not match {pattern!r}") from None
+        dt = _to_utc(dt)
+        if not has_year:
+            dt = _assume_year(dt)
+        return dt
+
+    return parse
+
+
+def _assume_year(dt: datetime) -> datetime:
+    """Year-less formats (RFC 3164 syslog) get the current year, or the previous one when that would put the
+    event more than a day in the future (a December event read in January)."""
+    now = datetime.now(UTC)
+    candidate = dt.replace(year=now.year)
+    if candidate - now > timedelta(days=1):
+        candidate = candidate.replace(year=now.year - 1)
+    return candidate
+
+
+def _any_default(value: Any) -> datetime:
+    """With no declared format: RFC 3339 text, or unix seconds given as a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _unix_parser("unix")(value)
+    return parse_rfc3339(value)
+
+
+def build_time_parser(formats: tuple[str, ...]) -> TimeParser:
+    """One parser trying each format in order; the error lists every format tried."""
+    if not formats:
+        return _any_default
+    parsers = [(fmt, named_parser(fmt)) for fmt in formats]
+    if len(parsers) == 1:
+        return parsers[0][1]
+
+    def parse(value: Any) -> datetime:
+        for _, parser in parsers:
+            try:
+                return parser(value)
+            except TimeFormatError:
+                continue
+        raise TimeFormatError(f"{value!r} matches none of the formats {', '.join(formats)}")
+
+    return parse
+
+
+def named_parser(fmt: str) -> TimeParser:
+    if fmt == "rfc3339":
+        return parse_rfc3339
+    if fmt in _UNIT_DIVISORS:
+        return _unix_parser(fmt)
+    if "%" in fmt:
+        return _strftime_parser(fmt)
+    raise TimeFormatError(f"unknown time format {fmt!r} (rfc3339, unix, unix_ms, unix_us, unix_ns or a strftime "
+                          f"pattern)")
+
+
+def format_rfc3339(dt: datetime) -> str:
+    """UTC RFC 3339 with a Z and the fraction trimmed of trailing zeros."""
+    dt = dt.astimezone(UTC)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if dt.microsecond:
+        text += f".{dt.microsecond:06d}".rstrip("0")
+    return text + "Z"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from onca.ingest.timestamps import TimeFormatError, build_time_parser, format_rfc3339
+
+
+@pytest.mark.parametrize(("formats", "value", "expected"), [
+    (("rfc3339",), "2024-03-01T12:00:05Z", datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)),
+    (("rfc3339",), "2024-03-01T14:00:05.123456789+02:00", datetime(2024, 3, 1, 12, 0, 5, 123456, tzinfo=UTC)),
+    (("unix",), 1709294405, datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)),
+    (("unix",), "1709294405.5", datetime(2024, 3, 1, 12, 0, 5, 500000, tzinfo=UTC)),
+    (("unix_ms",), 1709294405123, datetime(2024, 3, 1, 12, 0, 5, 123000, tzinfo=UTC)),
+    (("unix_us",), "1709294405123456", datetime(2024, 3, 1, 12, 0, 5, 123456, tzinfo=UTC)),
+    (("unix_ns",), 1709294405123456789, datetime(2024, 3, 1, 12, 0, 5, 123456, tzinfo=UTC)),
+    (("%d/%b/%Y:%H:%M:%S %z",), "01/Mar/2024:13:00:05 +0100", datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)),
+    (("unix", "rfc3339"), "2024-03-01 12:00:05", datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)),
+    ((), 1709294405, datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)),
+])
+def test_time_parser_formats(formats, value, expected):
+    assert build_time_parser(formats)(value) == expected
+
+
+def test_time_parser_yearless_format_gets_a_recent_year():
+    parsed = build_time_parser(("%b %d %H:%M:%S",))("Mar  1 12:00:05")
+    now = datetime.now(UTC)
+    assert parsed.year in (now.year, now.year - 1)
+    assert (parsed - now).days <= 1
+
+
+def test_time_parser_error_lists_formats():
+    with pytest.raises(TimeFormatError) as info:
+        build_time_parser(("unix", "rfc3339"))("yesterday")
+    assert "unix" in str(info.value) and "rfc3339" in str(info.value)
+
+
+def test_time_parser_rejects_booleans():
+    with pytest.raises(TimeFormatError):
+        build_time_parser(("unix",))(True)
+
+
+def test_format_rfc3339_trims_fraction():
+    assert format_rfc3339(datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)) == "2024-03-01T12:00:05Z"
+    assert format_rfc3339(datetime(2024, 3, 1, 12, 0, 5, 120000, tzinfo=UTC)) == "2024-03-01T12:00:05.12Z"

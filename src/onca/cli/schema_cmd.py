@@ -29,6 +29,8 @@ def validate(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=F
     bad = 0
     for path in files:
         problems = validate_text(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        if not problems:
+            problems = compile_problems(path)
         if problems:
             bad += 1
             for p in problems:
@@ -37,6 +39,17 @@ def validate(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=F
             print(f"{path}: ok")
     if bad:
         raise typer.Exit(1)
+
+
+def compile_problems(path: Path) -> list[str]:
+    """Problems that only show when a valid schema is compiled: parser options, time formats."""
+    problems = []
+    for schema in load_schema_file(path):
+        try:
+            compile_log_type(schema)
+        except ValueError as exc:
+            problems.append(f"{schema.name}: {exc}")
+    return problems
 
 
 @schema_app.command("test")

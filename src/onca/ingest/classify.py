@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from onca.ingest.logtype import CompiledLogType, decode_json_object
+from onca.ingest.logtype import CompiledLogType, SkippedLine, decode_json_object
 from onca.ingest.normalize import RecordError
 
 
@@ -20,6 +20,13 @@ from onca.ingest.normalize import RecordError
 class Classified:
     log_type: str
     event: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A header or comment line that a candidate's parser skips on purpose."""
+
+    log_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +41,14 @@ class Classifier:
         self.candidates = tuple(candidates)
         self._last = 0
 
+    def reset(self) -> None:
+        """A new stream starts: parsers forget stream state (csv headers), and no type is preferred."""
+        self._last = 0
+        for candidate in self.candidates:
+            candidate.reset()
+
     def classify(self, data: str | dict[str, Any], *, parse_time: datetime, row_id: str,
-                 source_id: str = "", source_label: str = "") -> Classified | Unclassified:
+                 source_id: str = "", source_label: str = "") -> Classified | Skipped | Unclassified:
         order = (self._last, *(i for i in range(len(self.candidates)) if i != self._last))
         reasons = []
         decoded: dict[str, Any] | None = data if isinstance(data, dict) else None
@@ -62,6 +75,8 @@ class Classifier:
             except RecordError as exc:
                 reasons.append(f"{candidate.name}: {exc}")
                 continue
+            except SkippedLine:
+                return Skipped(candidate.name)
             except Exception as exc:  # a fault in a parser must not stop the stream
                 reasons.append(f"{candidate.name}: {type(exc).__name__}: {exc}")
                 continue

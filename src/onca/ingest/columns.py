@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from onca.ingest import indicators as ind
 from onca.schema.model import Field, LogSchema
+from onca.schema.names import column_name
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 _SCALARS = {
@@ -33,14 +34,14 @@ EXTRA_COLUMN = "p_extra"
 
 def arrow_type(f: Field) -> pa.DataType:
     if f.type == "object":
-        return pa.struct([pa.field(c.name, arrow_type(c)) for c in f.fields])
+        return pa.struct([pa.field(column_name(c.name), arrow_type(c)) for c in f.fields])
     if f.type == "array":
         return pa.list_(arrow_type(f.element) if f.element else pa.string())
     return _SCALARS[f.type]
 
 
 def arrow_schema(schema: LogSchema) -> pa.Schema:
-    columns = [pa.field(f.name, arrow_type(f)) for f in schema.fields]
+    columns = [pa.field(column_name(f.name), arrow_type(f)) for f in schema.fields]
     columns += [pa.field(name, t) for name, t in STANDARD_COLUMNS]
     indicator_columns = ind.columns_for(n for _, f in schema.walk() for n in f.indicators)
     columns += [pa.field(name, pa.list_(pa.string())) for name in indicator_columns]
@@ -50,7 +51,7 @@ def arrow_schema(schema: LogSchema) -> pa.Schema:
 
 def json_columns(schema: LogSchema) -> list[str]:
     """Top-level columns stored as JSON text."""
-    return [f.name for f in schema.fields if f.type == "json"] + [EXTRA_COLUMN]
+    return [column_name(f.name) for f in schema.fields if f.type == "json"] + [EXTRA_COLUMN]
 
 
 def _dump(value: Any) -> str:
@@ -73,7 +74,7 @@ def _value_converter(f: Field) -> Callable[[Any], Any]:
     if f.type == "array":
         convert_element = _value_converter(f.element)  # type: ignore[arg-type]
         return lambda items: [convert_element(v) for v in items]
-    converters = tuple((c.name, _value_converter(c)) for c in f.fields if _holds_json(c))
+    converters = tuple((column_name(c.name), _value_converter(c)) for c in f.fields if _holds_json(c))
 
     def convert_object(obj: dict[str, Any]) -> dict[str, Any]:
         out = dict(obj)
@@ -88,7 +89,7 @@ def _value_converter(f: Field) -> Callable[[Any], Any]:
 
 def row_converter(schema: LogSchema) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """Event -> lake row (a shallow copy with JSON paths serialized)."""
-    converters = tuple((f.name, _value_converter(f)) for f in schema.fields if _holds_json(f))
+    converters = tuple((column_name(f.name), _value_converter(f)) for f in schema.fields if _holds_json(f))
 
     def convert(event: dict[str, Any]) -> dict[str, Any]:
         row = dict(event)

@@ -13,6 +13,10 @@ from onca.ingest.normalize import Normalizer, RecordError
 from onca.schema.model import LogSchema
 
 
+class SkippedLine(Exception):
+    """A line the parser skips on purpose (a header or a comment): not an event, and not a failure."""
+
+
 class CompiledLogType:
     def __init__(self, schema: LogSchema):
         self.schema = schema
@@ -30,9 +34,24 @@ class CompiledLogType:
         assert self._line_parser is not None
         obj = self._line_parser(line)
         if obj is None:
+            if getattr(self._line_parser, "last_skipped", False):
+                raise SkippedLine
             reason = getattr(self._line_parser, "last_error", None) or "the line does not match the parser"
             raise RecordError(f"{self.schema.parser.kind} parser: {reason}")  # type: ignore[union-attr]
         return obj
+
+    def with_own_parser(self) -> CompiledLogType:
+        from onca.ingest.parsers import build_parser
+
+        clone = object.__new__(CompiledLogType)
+        clone.__dict__.update(self.__dict__)
+        clone._line_parser = build_parser(self.schema.parser.kind, self.schema.parser.config)  # type: ignore[union-attr]
+        return clone
+
+    def reset(self) -> None:
+        """A new stream starts (a csv header is read again)."""
+        if self._line_parser is not None:
+            self._line_parser.reset()
 
     def normalize(self, obj: dict[str, Any], *, parse_time: datetime, row_id: str,
                   source_id: str = "", source_label: str = "") -> dict[str, Any]:
@@ -55,6 +74,11 @@ def _compile_cached(schema: LogSchema) -> CompiledLogType:
     return CompiledLogType(schema)
 
 
-def compile_log_type(schema: LogSchema) -> CompiledLogType:
-    """Compiled once per schema per process (schemas are frozen, so they key the cache)."""
-    return _compile_cached(schema)
+def compile_log_type(schema: LogSchema, *, shared: bool = True) -> CompiledLogType:
+    """Compiled once per schema per process (schemas are frozen, so they key the cache). Text parsers keep
+    per-stream state, so a caller reading streams concurrently asks for its own copy (shared=False), which still
+    reuses the cached normalizer."""
+    cached = _compile_cached(schema)
+    if shared or cached.is_json:
+        return cached
+    return cached.with_own_parser()

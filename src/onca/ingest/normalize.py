@@ -19,6 +19,7 @@ import orjson
 from onca.ingest import indicators as ind
 from onca.ingest.timestamps import TimeFormatError, build_time_parser
 from onca.schema.model import Field, LogSchema, Transform
+from onca.schema.names import column_name
 
 _INT_RANGES = {"smallint": (-(2**15), 2**15 - 1), "int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
 _TRUE = frozenset({"true", "t", "1", "yes"})
@@ -32,9 +33,10 @@ class RecordError(ValueError):
 class _Context:
     """Per-record state that field converters fill in as they go."""
 
-    __slots__ = ("found", "event_time", "expiration", "extra", "root")
+    __slots__ = ("found", "event_time", "expiration", "extra", "root", "parse_time")
 
-    def __init__(self, root: dict[str, Any]):
+    def __init__(self, root: dict[str, Any], parse_time: datetime | None = None):
+        self.parse_time = parse_time
         self.found: dict[str, set[str]] = {}
         self.event_time: datetime | None = None
         self.expiration: datetime | None = None
@@ -156,7 +158,7 @@ def _timestamp_converter(f: Field, path: str) -> Converter:
         if value == "":
             return None
         try:
-            dt = parse(value)
+            dt = parse(value, ctx.parse_time)
         except TimeFormatError as exc:
             raise RecordError(f"{path}: {exc}") from None
         if is_event_time and ctx.event_time is None:
@@ -299,43 +301,73 @@ def _transform_reader(t: Transform, name: str) -> Callable[[dict[str, Any], _Con
     return masked
 
 
+def _coerce_object(obj: Any, path: str) -> dict[str, Any]:
+    """A value declared as an object that did not arrive as a dict: embedded JSON text, or an error."""
+    if isinstance(obj, str) and obj.lstrip().startswith("{"):
+        obj = _decode_embedded(obj, path or "record")
+    if not isinstance(obj, dict):
+        raise RecordError(f"{path or 'record'}: expected an object, got {type(obj).__name__}")
+    return obj
+
+
+def _add_extras(obj: dict[str, Any], declared: frozenset[str], ctx: _Context, rel: tuple[str, ...]) -> None:
+    for key, value in obj.items():
+        if key not in declared and value is not None:
+            ctx.add_extra(rel, key, value)
+
+
 def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]) -> Converter:
-    members = []
+    """Generates straight-line Python for one object type: per record, each declared field costs a dict lookup
+    and, for plain strings, a class check; only values that need work call a converter."""
+    env: dict[str, Any] = {"_coerce_object": _coerce_object, "_add_extras": _add_extras, "_to_string": _to_string,
+                           "RecordError": RecordError}
     declared: set[str] = set()
-    for f in fields:
+    body = ["def convert(obj, ctx):",
+            "    if obj.__class__ is not dict:",
+            f"        obj = _coerce_object(obj, {path!r})",
+            "    out = {}",
+            "    seen = 0"]
+    for i, f in enumerate(fields):
         fpath = f"{path}.{f.name}" if path else f.name
-        reader = _transform_reader(f.transform, f.name) if f.transform else None
+        key = column_name(f.name)
+        counts = f.transform is None or f.transform.kind in ("rename", "mask")  # reads a key of this object
         if f.transform is None or f.transform.kind == "mask":
             declared.add(f.name)
         if f.transform and f.transform.kind in ("rename", "mask") and f.transform.source:
             declared.add(f.transform.source[0])
-        members.append((f.name, reader, compile_field(f, fpath, rel + (f.name,)), f.required, f.type == "string",
-                        fpath))
-    members_t = tuple(members)
-
-    def convert(obj: Any, ctx: _Context) -> dict[str, Any]:
-        if isinstance(obj, str) and obj.lstrip().startswith("{"):
-            obj = _decode_embedded(obj, path or "record")
-        if not isinstance(obj, dict):
-            raise RecordError(f"{path or 'record'}: expected an object, got {type(obj).__name__}")
-        out: dict[str, Any] = {}
-        for name, reader, conv, required, is_string, fpath in members_t:
-            raw = obj.get(name) if reader is None else reader(obj, ctx)
-            if raw is None or (raw == "" and not is_string):
-                value = None
+        if f.transform is None:
+            body.append(f"    v = obj.get({f.name!r})")
+        else:
+            env[f"read{i}"] = _transform_reader(f.transform, f.name)
+            body.append(f"    v = read{i}(obj, ctx)")
+        env[f"missing{i}"] = f"{fpath}: required field is missing"
+        body.append("    if v is not None:")
+        if counts:
+            body.append("        seen += 1")
+        plain_string = f.type == "string" and not f.indicators and f.validate is None
+        if plain_string:
+            body.append("        out[%r] = v if v.__class__ is str else _to_string(v, ctx)" % key)
+        else:
+            env[f"conv{i}"] = compile_field(f, fpath, rel + (f.name,))
+            if f.type in ("json", "object", "array"):
+                body.append('        v = None if v == "" else conv%d(v, ctx)' % i)
             else:
-                value = conv(raw, ctx)
-            if value is None:
-                if required:
-                    raise RecordError(f"{fpath}: required field is missing")
-                continue
-            out[name] = value
-        for key, value in obj.items():
-            if key not in declared and value is not None:
-                ctx.add_extra(rel, key, value)
-        return out if out or not rel else None  # an empty nested object is omitted like any empty value
-
-    return convert
+                body.append(f"        v = conv{i}(v, ctx)")
+            body.append("        if v is not None:")
+            body.append(f"            out[{key!r}] = v")
+            if f.required:
+                body.append("        else:")
+                body.append(f"            raise RecordError(missing{i})")
+        if f.required:
+            body.append("    else:")
+            body.append(f"        raise RecordError(missing{i})")
+    env["declared"] = frozenset(declared)
+    env["rel"] = rel
+    body.append("    if len(obj) != seen:")
+    body.append("        _add_extras(obj, declared, ctx, rel)")
+    body.append("    return out" if not rel else "    return out or None  # an empty nested object is omitted")
+    exec(compile("\n".join(body), f"<normalizer {path or 'record'}>", "exec"), env)  # noqa: S102
+    return env["convert"]
 
 
 def _array_converter(f: Field, path: str, rel: tuple[str, ...]) -> Converter:
@@ -394,7 +426,7 @@ class Normalizer:
 
     def normalize(self, record: dict[str, Any], *, parse_time: datetime, row_id: str,
                   source_id: str = "", source_label: str = "") -> dict[str, Any]:
-        ctx = _Context(record)
+        ctx = _Context(record, parse_time)
         event = self._convert(record, ctx)
         event["p_log_type"] = self.log_type
         event["p_row_id"] = row_id

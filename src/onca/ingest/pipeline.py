@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any, BinaryIO, Protocol
 
-from onca.ingest.classify import Classified, Classifier
+from onca.ingest.classify import Classified, Classifier, Skipped
 from onca.ingest.decode import DecodeError, iter_records
 from onca.ingest.logtype import compile_log_type
 from onca.schema.registry import Registry
@@ -50,6 +50,7 @@ class IngestStats:
     by_type: dict[str, TypeStats] = field(default_factory=dict)
     failures: int = 0
     failure_bytes: int = 0
+    skipped: int = 0  # header and comment lines
     seconds: float = 0.0
 
     @property
@@ -64,6 +65,7 @@ class IngestStats:
             mine.seconds += s.seconds
         self.failures += other.failures
         self.failure_bytes += other.failure_bytes
+        self.skipped += other.skipped
         self.seconds += other.seconds
 
 
@@ -86,7 +88,8 @@ class Pipeline:
         self.row_ids = RowIds()
 
     def classifier(self, source: Source) -> Classifier:
-        return Classifier([compile_log_type(self.registry.get(name)) for name in source.log_types])
+        # parsers keep per-stream state (csv headers), so each classifier gets its own compiled types
+        return Classifier([compile_log_type(self.registry.get(name), shared=False) for name in source.log_types])
 
     def ingest(self, stream: BinaryIO, source: Source, *, stream_name: str = "",
                progress: Any = None) -> IngestStats:
@@ -96,6 +99,7 @@ class Pipeline:
     def ingest_records(self, records: Iterable[Any], source: Source, *, stream_name: str = "",
                        progress: Any = None) -> IngestStats:
         classifier = self.classifier(source)
+        classifier.reset()
         stats = IngestStats()
         started = time.perf_counter()
         batches: dict[str, list[dict[str, Any]]] = {}
@@ -127,6 +131,8 @@ class Pipeline:
                 if len(batch) >= self.batch_size:
                     self._emit(result.log_type, batch)
                     batches[result.log_type] = []
+            elif isinstance(result, Skipped):
+                stats.skipped += 1
             else:
                 raw = data if isinstance(data, str) else _json_text(data)
                 failures.append(self._failure(raw, result.reasons, source, stream_name, record.offset,

@@ -12,7 +12,7 @@ from typing import Any
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNIT_DIVISORS = {"unix": 1, "unix_ms": 1_000, "unix_us": 1_000_000, "unix_ns": 1_000_000_000}
 
-TimeParser = Callable[[Any], datetime]
+TimeParser = Callable[..., datetime]  # (value, now=None): `now` anchors year-less formats
 
 
 class TimeFormatError(ValueError):
@@ -25,7 +25,7 @@ def _to_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
-def parse_rfc3339(value: Any) -> datetime:
+def parse_rfc3339(value: Any, now: datetime | None = None) -> datetime:
     if not isinstance(value, str):
         raise TimeFormatError(f"expected an RFC 3339 string, got {type(value).__name__}")
     text = value.strip()
@@ -38,7 +38,7 @@ def parse_rfc3339(value: Any) -> datetime:
 def _unix_parser(fmt: str) -> TimeParser:
     divisor = _UNIT_DIVISORS[fmt]
 
-    def parse(value: Any) -> datetime:
+    def parse(value: Any, now: datetime | None = None) -> datetime:
         if isinstance(value, bool):
             raise TimeFormatError(f"expected a {fmt} number, got a boolean")
         number = value
@@ -63,32 +63,34 @@ def _unix_parser(fmt: str) -> TimeParser:
 def _strftime_parser(pattern: str) -> TimeParser:
     has_year = "%Y" in pattern or "%y" in pattern or "%G" in pattern or "%s" in pattern
 
-    def parse(value: Any) -> datetime:
+    def parse(value: Any, now: datetime | None = None) -> datetime:
         if not isinstance(value, str):
             raise TimeFormatError(f"expected a string matching {pattern!r}, got {type(value).__name__}")
+        if not has_year:
+            return _parse_yearless(value.strip(), pattern, now or datetime.now(UTC))
         try:
-            dt = datetime.strptime(value.strip(), pattern)
+            return _to_utc(datetime.strptime(value.strip(), pattern))
         except ValueError:
             raise TimeFormatError(f"{value!r} does not match {pattern!r}") from None
-        dt = _to_utc(dt)
-        if not has_year:
-            dt = _assume_year(dt)
-        return dt
 
     return parse
 
 
-def _assume_year(dt: datetime) -> datetime:
-    """Year-less formats (RFC 3164 syslog) get the current year, or the previous one when that would put the
-    event more than a day in the future (a December event read in January)."""
-    now = datetime.now(UTC)
-    candidate = dt.replace(year=now.year)
-    if candidate - now > timedelta(days=1):
-        candidate = candidate.replace(year=now.year - 1)
-    return candidate
+def _parse_yearless(text: str, pattern: str, now: datetime) -> datetime:
+    """Year-less formats (RFC 3164 syslog) get the year of `now` (the parse time), or an earlier one when that
+    would put the event more than a day in the future (a December event read in January). The year is parsed
+    with the text, so February 29 finds the leap year it belongs to."""
+    for year in range(now.year, now.year - 8, -1):
+        try:
+            dt = _to_utc(datetime.strptime(f"{year} {text}", f"%Y {pattern}"))
+        except ValueError:
+            continue
+        if dt - now <= timedelta(days=1):
+            return dt
+    raise TimeFormatError(f"{text!r} does not match {pattern!r}")
 
 
-def _any_default(value: Any) -> datetime:
+def _any_default(value: Any, now: datetime | None = None) -> datetime:
     """With no declared format: RFC 3339 text, or unix seconds given as a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _unix_parser("unix")(value)
@@ -103,10 +105,10 @@ def build_time_parser(formats: tuple[str, ...]) -> TimeParser:
     if len(parsers) == 1:
         return parsers[0][1]
 
-    def parse(value: Any) -> datetime:
+    def parse(value: Any, now: datetime | None = None) -> datetime:
         for _, parser in parsers:
             try:
-                return parser(value)
+                return parser(value, now)
             except TimeFormatError:
                 continue
         raise TimeFormatError(f"{value!r} matches none of the formats {', '.join(formats)}")

@@ -59,7 +59,7 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class ParserSpec:
     kind: str  # one of PARSER_KINDS
-    config: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict, hash=False)  # compared, but dicts cannot hash
 
 
 @dataclass(frozen=True, slots=True)

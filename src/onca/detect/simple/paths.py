@@ -18,14 +18,7 @@ from onca.detect.simple.errors import SimpleDetectionError
 
 
 class _Missing:
-    """Marks a key that is absent, as distinct from a key whose value is null."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    """Marks a key that is absent, as distinct from a key whose value is null (one instance)."""
 
     def __repr__(self) -> str:
         return "MISSING"
@@ -54,9 +47,14 @@ def _step(container: Any, step: Step) -> Any:
     """One level down; MISSING when the step does not apply to the container."""
     if isinstance(container, Mapping):
         if isinstance(step, int):
-            # DeepKey allows integers as keys of maps whose keys are numeric strings.
-            found = container.get(step, MISSING)
-            return container.get(str(step), MISSING) if found is MISSING else found
+            # DeepKey integers also address maps: JSON keys are text ("0"), a dict may use ints.
+            found = container.get(str(step), MISSING)
+            if found is MISSING:
+                try:
+                    found = container.get(step, MISSING)
+                except Exception:  # noqa: BLE001 - a wrapper that only takes text keys
+                    found = MISSING
+            return found
         return container.get(step, MISSING)
     if is_sequence(container):
         if isinstance(step, str):
@@ -103,7 +101,10 @@ class KeyGetter:
     wildcard: bool = False
 
     def __call__(self, event: Mapping[str, Any]) -> Any:
-        return _walk(event, self.steps)
+        try:
+            return _walk(event, self.steps)
+        except Exception:  # noqa: BLE001 - a wrapper refusing a key (say, an integer) means "not there"
+            return MISSING
 
 
 def parse_key_path(text: Any, path: str) -> tuple[Step, ...]:
@@ -111,8 +112,7 @@ def parse_key_path(text: Any, path: str) -> tuple[Step, ...]:
     if not isinstance(text, str) or not text.strip():
         raise SimpleDetectionError(path, "must be a non-empty string")
     body = text.strip()
-    if body.startswith("$."):
-        body = body[2:]
+    body = body.removeprefix("$.")
     steps: list[Step] = []
     for part in body.split("."):
         match = _SEGMENT.match(part)
@@ -150,7 +150,9 @@ def _enrichment(value: Any, path: str) -> tuple[Step, ...]:
     return ("p_enrichment", value["Table"], value["Selector"], *field_steps)
 
 
-def compile_key(node: Mapping[str, Any], path: str, *, allowed: tuple[str, ...] = KEY_SPECIFIERS) -> KeyGetter:
+def compile_key(
+    node: Mapping[str, Any], path: str, *, allowed: tuple[str, ...] = KEY_SPECIFIERS
+) -> KeyGetter:
     """Compile the one key specifier present in ``node`` (an error if there are none or several)."""
     present = [name for name in KEY_SPECIFIERS if name in node]
     if len(present) != 1:

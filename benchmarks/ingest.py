@@ -1,0 +1,138 @@
+"""End-to-end ingest of CloudTrail (gzip NDJSON -> Parquet lake) against a naive baseline, on one core.
+
+The baseline is what a straightforward script does: json.loads each line, normalize it field by field in Python
+(event time, indicators with ipaddress), and write each batch with pyarrow. Both run in this process, one after
+the other, on the same file. Peak memory is measured in a child process ingesting with Onca.
+
+    python benchmarks/ingest.py [--events 200000] [--memory-gb 0]   # --memory-gb 2 for the 2 GB memory check
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import ipaddress
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cloudtrail_gen import write_file  # noqa: E402
+
+from onca.ingest.lake_sink import LakeSink  # noqa: E402
+from onca.ingest.pipeline import Pipeline, Source  # noqa: E402
+from onca.lake import LakeWriter  # noqa: E402
+from onca.schema import Registry  # noqa: E402
+
+
+def pin_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def run_onca(path: Path, out: Path) -> int:
+    registry = Registry.builtin()
+    writer = LakeWriter(out)
+    pipeline = Pipeline(registry, [LakeSink(registry, writer)])
+    with path.open("rb") as stream:
+        stats = pipeline.ingest(stream, Source(("AWS.CloudTrail",)))
+    writer.close()
+    return stats.events
+
+
+def _naive_indicators(event: dict) -> dict:
+    ips, arns, accounts = set(), set(), set()
+    try:
+        ipaddress.ip_address(event.get("sourceIPAddress", ""))
+        ips.add(event["sourceIPAddress"])
+    except ValueError:
+        pass
+    identity = event.get("userIdentity") or {}
+    for arn in (identity.get("arn"), (identity.get("sessionContext") or {}).get("sessionIssuer", {}).get("arn")):
+        if arn:
+            arns.add(arn)
+            accounts.add(arn.split(":")[4])
+    for res in event.get("resources") or []:
+        if res.get("ARN"):
+            arns.add(res["ARN"])
+    if event.get("recipientAccountId"):
+        accounts.add(event["recipientAccountId"])
+    return {"p_any_ip_addresses": sorted(ips), "p_any_aws_arns": sorted(arns),
+            "p_any_aws_account_ids": sorted(accounts)}
+
+
+def run_naive(path: Path, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    rows, n, part = [], 0, 0
+    parse_time = datetime.now(UTC)
+    with gzip.open(path, "rt") as lines:
+        for line in lines:
+            event = json.loads(line)
+            row = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in event.items()}
+            row["p_event_time"] = datetime.fromisoformat(event["eventTime"].replace("Z", "+00:00"))
+            row["p_parse_time"] = parse_time
+            row["p_log_type"] = "AWS.CloudTrail"
+            row.update(_naive_indicators(event))
+            rows.append(row)
+            n += 1
+            if len(rows) >= 50_000:
+                pq.write_table(pa.Table.from_pylist(rows), out / f"{part}.parquet")
+                rows, part = [], part + 1
+    if rows:
+        pq.write_table(pa.Table.from_pylist(rows), out / f"{part}.parquet")
+    return n
+
+
+def timed(fn, *args) -> tuple[int, float]:
+    start = time.perf_counter()
+    n = fn(*args)
+    return n, time.perf_counter() - start
+
+
+def peak_memory_mb(path: Path, out: Path) -> float:
+    code = ("import sys; sys.path.insert(0, %r); from ingest import run_onca; from pathlib import Path; "
+            "run_onca(Path(%r), Path(%r))") % (str(Path(__file__).parent), str(path), str(out))
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--memory-gb", type=float, default=0, help="also ingest a file this large (uncompressed)"
+                                                                   " in a child process and report peak RSS")
+    args = parser.parse_args()
+    pin_one_core()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        data = tmp_path / "cloudtrail.json.gz"
+        size = write_file(data, args.events)
+        print(f"{args.events:,} CloudTrail events, {size / args.events:,.0f} bytes each, "
+              f"{size / 1e6:,.0f} MB uncompressed")
+        n_naive, t_naive = timed(run_naive, data, tmp_path / "naive")
+        n_onca, t_onca = timed(run_onca, data, tmp_path / "onca")
+        assert n_onca == n_naive == args.events, (n_onca, n_naive)
+        rate_onca, rate_naive = n_onca / t_onca, n_naive / t_naive
+        print(f"baseline (json.loads + Python normalization + pyarrow): {rate_naive:>10,.0f} events/s")
+        print(f"onca (decode, classify, normalize, indicators, Parquet): {rate_onca:>10,.0f} events/s")
+        print(f"ratio onca/baseline: {rate_onca / rate_naive:.2f}x   (target: >= 50,000 events/s per core)")
+        if args.memory_gb:
+            big = tmp_path / "big.json.gz"
+            count = int(args.memory_gb * 1e9 / (size / args.events))
+            big_size = write_file(big, count, seed=11)
+            peak = peak_memory_mb(big, tmp_path / "big-lake")
+            print(f"peak RSS ingesting {big_size / 1e9:.2f} GB ({count:,} events): {peak:,.0f} MB "
+                  f"(target: < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()

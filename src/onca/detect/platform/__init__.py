@@ -1,0 +1,6 @@
+"""What the platform provides to detection content: the caching API and the modules content imports."""
+
+from onca.detect.platform.caching import kv_table, use_kv_store
+from onca.detect.platform.modules import PLATFORM_MODULES, install_platform_modules
+
+__all__ = ["PLATFORM_MODULES", "install_platform_modules", "kv_table", "use_kv_store"]

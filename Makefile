@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+
+# Regenerates the generated documentation.
+docs: setup
+	$(BIN)/onca logtypes --markdown > docs/logtypes.md
 
 clean:
 	rm -rf $(VENV) onca-data .pytest_cache

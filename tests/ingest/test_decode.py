@@ -250,10 +250,10 @@ def test_iter_records_line_over_the_limit_is_skipped_in_chunks(tmp_path: Path) -
     assert peak < size / 2, f"peak {peak} bytes: the long line was held in memory"
 
 
-@pytest.mark.parametrize("step", [3, 64, 1 << 20])
+@pytest.mark.parametrize("step", [1, 3, 64, 1 << 20])
 def test_iter_records_small_limit_at_any_read_size(step: int) -> None:
     long_line = b"y" * 150
-    content = b"ok 1\n" + long_line + b"\nok 2\n" + b"z" * 100 + b"\n" + long_line
+    content = b"ok 1\n" + long_line + b"\r\nok 2\n" + b"z" * 100 + b"\r\n" + long_line  # z: exactly the limit
     out = list(iter_records(Trickle(content, step), max_record_bytes=100))  # type: ignore[arg-type]
     assert [(type(item).__name__, getattr(item, "data", None)) for item in out] == [
         ("RawRecord", "ok 1"), ("DecodeError", None), ("RawRecord", "ok 2"), ("RawRecord", "z" * 100),

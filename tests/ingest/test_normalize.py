@@ -213,3 +213,20 @@ def test_normalize_array_wraps_scalar_and_drops_nulls():
     assert normalize(n, {"xs": "5"})["xs"] == [5]
     assert normalize(n, {"xs": [1, None, "", "2"]})["xs"] == [1, 2]
     assert "xs" not in normalize(n, {"xs": []})
+
+
+def test_normalize_rewrites_field_names_as_panther_does_and_reads_them_back():
+    n = normalizer("""
+schema: Custom.Names
+fields:
+  - name: "@timestamp"
+    type: timestamp
+    isEventTime: true
+  - name: id.orig_h
+    type: string
+""")
+    event = normalize(n, {"@timestamp": "2024-03-01T12:00:05Z", "id.orig_h": "192.0.2.1"})
+    assert event["at_sign_timestamp"] == datetime(2024, 3, 1, 12, 0, 5, tzinfo=UTC)
+    assert event["id_orig_h"] == "192.0.2.1"
+    again = normalize(n, {"at_sign_timestamp": "2024-03-01 12:00:05.000", "id_orig_h": "192.0.2.1"})
+    assert again["at_sign_timestamp"] == event["at_sign_timestamp"] and "p_extra" not in again

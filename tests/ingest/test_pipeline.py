@@ -165,3 +165,13 @@ fields:
     results = [c.classify(x, parse_time=t, row_id="r") for x in ('{"v": 1}', '{"v": "a"}', '{"v": 2}')]
     assert [r.log_type for r in results] == ["Custom.Num", "Custom.Str", "Custom.Str"]
     assert isinstance(results[2], Classified) and results[2].event["v"] == "2"
+
+
+def test_classifier_csv_header_does_not_swallow_another_types_first_line():
+    registry = Registry.builtin()
+    c = Classifier([compile_log_type(registry.get("AWS.VPCFlow"), shared=False),
+                    compile_log_type(registry.get("Nginx.Access"), shared=False)])
+    c.reset()
+    line = '192.0.2.10 - - [27/Nov/2026:10:15:00 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.4.0"'
+    result = c.classify(line, parse_time=datetime(2030, 1, 1, tzinfo=UTC), row_id="r")
+    assert isinstance(result, Classified) and result.log_type == "Nginx.Access"

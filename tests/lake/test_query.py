@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import duckdb
@@ -191,3 +192,19 @@ def test_lake_classification_failures_table(lake_root):
     write(lake_root, "onca_system", "classification_failures", schema, [{"raw": "junk", "p_event_time": START}])
     rows = Lake(lake_root).query("SELECT raw FROM onca_system.public.classification_failures").to_pylist()
     assert rows == [{"raw": "junk"}]
+
+
+def test_lake_connect_resolves_unqualified_names_in_the_chosen_database(lake_root):
+    schema = pa.schema([("raw", pa.string()), ("p_event_time", pa.timestamp("us", tz="UTC"))])
+    write(lake_root, "onca_system", "classification_failures", schema, [{"raw": "junk", "p_event_time": START}])
+    with Lake(lake_root).connect(database="onca_system") as con:
+        assert con.execute("SELECT raw FROM classification_failures").fetchall() == [("junk",)]
+
+
+def test_lake_event_time_filter_skips_other_hours_row_groups(lake):
+    # six rows over 07:00-08:40 make two hourly files; a filter on one hour reads one row group
+    with lake.connect() as con:
+        for view in ("panther_logs.test_log", "panther_views.all_logs"):
+            plan = con.execute(f"EXPLAIN ANALYZE SELECT count(*) FROM {view} WHERE p_event_time >= ? "
+                               "AND p_event_time < ?", [START, START + timedelta(hours=1)]).fetchall()[0][1]
+            assert re.search(r"Row Groups Scanned:\s*1\s*/\s*2", plan), plan

@@ -91,6 +91,16 @@ def test_writer_partitions_rows_by_event_hour(lake_root, log_schema, make_row):
     assert len(read_all(lake_root)) == 7
 
 
+def test_writer_partitions_rows_whose_hours_interleave(lake_root, log_schema, make_row):
+    hours = [7, 9, 8, 7, 9, 7]
+    rows = [make_row(n, START + timedelta(hours=h - 7, minutes=n)) for n, h in enumerate(hours)]
+    with LakeWriter(lake_root) as writer:
+        writer.write("panther_logs", "test_log", log_schema, rows)
+    by_hour = {int(p.parent.name.removeprefix("hour=")): sorted(pq.read_table(p).column("count").to_pylist())
+               for p in data_files(lake_root)}
+    assert by_hour == {7: [0, 3, 5], 8: [2], 9: [1, 4]}
+
+
 def test_writer_file_names_carry_write_time_and_uuid(lake_root, log_schema, make_row):
     with LakeWriter(lake_root) as writer:
         writer.write("panther_logs", "test_log", log_schema, [make_row(1)])
@@ -262,3 +272,58 @@ def test_writer_failed_partition_does_not_block_the_others(lake_root, log_schema
         writer.flush()
     assert [p.relative_to(lake_root).parts[1] for p in data_files(lake_root)] == ["b"]
     assert writer.stats().buffered_partitions == 1
+
+
+@pytest.fixture
+def failing_disk(monkeypatch):
+    """Every Parquet write fails until `failing_disk.heal()`."""
+    real_write_table = lake_files.pq.write_table
+
+    class Disk:
+        def heal(self):
+            monkeypatch.setattr(lake_files.pq, "write_table", real_write_table)
+
+    def no_space(table, where, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lake_files.pq, "write_table", no_space)
+    return Disk()
+
+
+def test_writer_size_flush_failure_keeps_rows_and_is_reported(lake_root, log_schema, make_row, failing_disk):
+    writer = LakeWriter(lake_root, max_buffer_rows=2)
+    writer.write("panther_logs", "test_log", log_schema, [make_row(1), make_row(2)])  # accepted, not raised
+    stats = writer.stats()
+    assert (stats.buffered_rows, stats.flush_failures) == (2, 1)
+    assert "No space left on device" in stats.last_error
+
+    failing_disk.heal()
+    (path,) = writer.flush()
+    assert pq.read_metadata(path).num_rows == 2
+
+
+def test_writer_refuses_rows_when_writes_keep_failing(lake_root, log_schema, make_row, failing_disk):
+    writer = LakeWriter(lake_root, max_total_bytes=5_000)
+    for n in range(100):
+        try:
+            writer.write("panther_logs", "test_log", log_schema, [make_row(n)])
+        except OSError:
+            break
+    else:
+        pytest.fail("the writer kept buffering while every write failed")
+    accepted = writer.stats().buffered_rows
+    assert 0 < accepted == n  # the refused batch was not taken in
+    assert writer.stats().buffered_bytes <= 2 * 5_000
+
+    failing_disk.heal()
+    writer.close()
+    assert sorted(r["count"] for r in read_all(lake_root)) == list(range(accepted))
+
+
+def test_writer_schema_change_that_cannot_flush_takes_nothing(lake_root, log_schema, make_row, failing_disk):
+    writer = LakeWriter(lake_root)
+    writer.write("panther_logs", "test_log", log_schema, [make_row(1)])
+    wider = log_schema.append(pa.field("added", pa.string()))
+    with pytest.raises(OSError, match="No space"):
+        writer.write("panther_logs", "test_log", wider, [make_row(2, added="x")])
+    assert writer.stats().buffered_rows == 1

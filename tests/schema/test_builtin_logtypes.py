@@ -10,7 +10,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from onca.cli.common import event_json
-from onca.ingest.classify import Classified, Classifier
+from onca.ingest.classify import Classified, Classifier, Skipped
 from onca.ingest.logtype import compile_log_type
 from onca.schema import Registry
 
@@ -46,9 +46,16 @@ def test_builtin_every_type_has_three_cases():
 
 @pytest.mark.parametrize(("log_type", "case"), list(_cases()))
 def test_builtin_logtype_case(registry, log_type, case):
-    classifier = Classifier([compile_log_type(registry.get(log_type))])
+    classifier = Classifier([compile_log_type(registry.get(log_type), shared=False)])
+    classifier.reset()
+    parse_time = datetime(2030, 1, 1, tzinfo=UTC)
+    if "header" in case:  # text types whose streams start with a header line
+        assert isinstance(classifier.classify(case["header"], parse_time=parse_time, row_id="h"), Skipped)
     text = case["input"].rstrip("\n")
-    result = classifier.classify(text, parse_time=datetime(2030, 1, 1, tzinfo=UTC), row_id="r1")
+    result = classifier.classify(text, parse_time=parse_time, row_id="r1")
+    if case.get("skipped"):
+        assert isinstance(result, Skipped), f"expected the line to be skipped, got {result}"
+        return
     if case.get("rejected"):
         assert not isinstance(result, Classified), f"expected a rejection, parsed as {result}"
         return

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from onca.cli.common import DEFAULT_DATA_DIR, DataDir, SchemaFiles, console, event_json, fail, lake_root, \
     load_registry
-from onca.ingest.classify import Classified
+from onca.ingest.classify import Classified, Skipped
 from onca.ingest.columns import arrow_schema
 from onca.ingest.decode import DecodeError, iter_records
 from onca.ingest.logtype import compile_log_type
@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
                 result = classifier.classify(record.data, parse_time=datetime.now(UTC), row_id=row_ids())
                 if isinstance(result, Classified):
                     out.write(event_json(result.event) + b"\n")
-                else:
+                elif not isinstance(result, Skipped):
                     failed += 1
                     console.print(f"record {record.offset + 1}: " + "; ".join(result.reasons), highlight=False,
                                   markup=False)
@@ -148,10 +148,22 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def logtypes(
         as_json: Annotated[bool, typer.Option("--json", help="Full registry as JSON.")] = False,
+        markdown: Annotated[bool, typer.Option("--markdown", help="The reference page (docs/logtypes.md).")] = False,
+        check_content: Annotated[Path | None, typer.Option(
+            "--check-content", help="Check a detection content tree: log types it names that are missing, and "
+                                    "how many rule test events parse.", exists=True, file_okay=False)] = None,
         schema: SchemaFiles = None,
     ) -> None:
         """List the registered log types with their tables and indicator fields."""
         registry = load_registry(schema)
+        if check_content is not None:
+            _report_coverage(registry, check_content, as_json)
+            return
+        if markdown:
+            from onca.schema.docs import render_markdown
+
+            sys.stdout.write(render_markdown(registry))
+            return
         if as_json:
             sys.stdout.buffer.write(orjson.dumps([_describe(registry, n) for n in registry.names()],
                                                  option=orjson.OPT_INDENT_2) + b"\n")
@@ -164,6 +176,26 @@ def register(app: typer.Typer) -> None:
             table.add_row(name, d["table"], d["parser"], str(len(d["fields"])), ", ".join(d["indicators"]))
         console.file = sys.stdout
         console.print(table)
+
+
+def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
+    from onca.ingest.coverage import check_content
+
+    coverage = check_content(root, registry)
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps({
+            "missing": coverage.missing, "tested": coverage.tested, "parsed": coverage.parsed,
+            "parse_rate": coverage.parse_rate,
+            "failed": [{"path": f.path, "test": f.test, "log_types": f.log_types, "reasons": f.reasons}
+                       for f in coverage.failed]}, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        for f in coverage.failed:
+            print(f"{f.path}: {f.test!r}: " + "; ".join(f.reasons))
+        print(f"log types named by the content: {len(coverage.named)}; missing from the registry: "
+              f"{len(coverage.missing)}" + (f" ({', '.join(coverage.missing)})" if coverage.missing else ""))
+        print(f"rule test events that parse: {coverage.parsed} of {coverage.tested} ({coverage.parse_rate:.1%})")
+    if coverage.missing:
+        raise typer.Exit(1)
 
 
 def _candidates(registry: Registry, log_types: list[str] | None) -> tuple[str, ...]:

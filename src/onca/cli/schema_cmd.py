@@ -12,7 +12,7 @@ import typer
 from ruamel.yaml import YAML
 
 from onca.cli.common import console, event_json, fail
-from onca.ingest.classify import Classified, Classifier
+from onca.ingest.classify import Classified, Classifier, Skipped
 from onca.ingest.decode import DecodeError, iter_records
 from onca.ingest.logtype import compile_log_type
 from onca.ingest.pipeline import RowIds
@@ -72,7 +72,9 @@ def test(schema_file: ExistingFile, samples: ExistingFile,
                 print(f"line {n}: FAIL {record.reason}")
                 continue
             result = classifier.classify(record.data, parse_time=datetime.now(UTC), row_id=row_ids())
-            if isinstance(result, Classified):
+            if isinstance(result, Skipped):
+                print(f"line {n}: skipped (a header or comment line of {result.log_type})")
+            elif isinstance(result, Classified):
                 passed += 1
                 suffix = " " + event_json(result.event).decode() if show_events else ""
                 print(f"line {n}: ok {result.log_type}{suffix}")

@@ -18,6 +18,11 @@ def _cache_dir() -> Path:
     return Path(base) / "onca" / "pycache"
 
 
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def test(
     path: Annotated[
         Path | None,
@@ -58,18 +63,22 @@ def test(
 ) -> None:
     """Run the unit tests of detection content and print a summary; exit 1 on any failure or invalid spec."""
     from onca.detect.content import SpecFilter
-    from onca.detect.testing import TestOptions, detection_lines, run_content_tests, summary_lines, write_junit
+    from onca.detect.testing import (
+        TestOptions,
+        detection_lines,
+        run_content_tests,
+        summary_lines,
+        write_junit,
+    )
     from onca.detect.testing.pool import default_jobs
 
     try:
         parsed_filters = [SpecFilter.parse(text) for text in filters or ()]
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+        _fail(str(exc))
     target = path if path is not None or pypanther else Path(".")
     if target is not None and not target.exists():
-        console.print(f"[red]error:[/red] {target}: no such file or directory", highlight=False)
-        raise typer.Exit(2)
+        _fail(f"{target}: no such file or directory")
     options = TestOptions(
         filters=parsed_filters,
         minimum_tests=minimum_tests,
@@ -80,7 +89,7 @@ def test(
         bytecode_dir=_cache_dir(),
     )
 
-    def show(_index: int, outcome) -> None:  # noqa: ANN001 - DetectionOutcome
+    def show(_index: int, outcome) -> None:
         if not as_json:
             for line in detection_lines(outcome, verbose):
                 print(line)

@@ -139,8 +139,24 @@ def data_models(models: Iterable[type]) -> tuple[dict[str, DataModel], list[Prob
     return by_log_type, problems
 
 
-def pypanther_tasks(filters: Iterable[SpecFilter] = ()) -> tuple[list[Task], list[Problem]]:
-    """A test task for every pypanther-managed rule that passes ``filters``."""
+def rule_task(rule: type, models: Mapping[str, DataModel]) -> Task:
+    """The test task of one rule class."""
+    return Task(
+        id=rule.id,
+        kind="rule",
+        path=str(_source(rule)),
+        cases=[test_case(test) for test in rule_tests(rule)],
+        build=lambda: build_rule(rule),
+        spec=spec_view(rule),
+        origin=ORIGIN,
+        data_models=models,
+    )
+
+
+def pypanther_tasks(
+    filters: Iterable[SpecFilter] = (), rules: Iterable[type] | None = None
+) -> tuple[list[Task], list[Problem]]:
+    """A test task for each rule (pypanther's own rules by default) that passes ``filters``."""
     try:
         pypanther = import_pypanther()
         from pypanther.get import get_panther_data_models
@@ -148,20 +164,10 @@ def pypanther_tasks(filters: Iterable[SpecFilter] = ()) -> tuple[list[Task], lis
         return [], [Problem("pypanther", f"--pypanther needs the pypanther package, which is not available ({exc})")]
     filters = list(filters)
     models, problems = data_models(get_panther_data_models())
-    tasks = []
-    for rule in sorted(pypanther.get_panther_rules(), key=lambda cls: cls.id):
-        if filters and not all(f.keeps(spec_view(rule)) for f in filters):
-            continue
-        tasks.append(
-            Task(
-                id=rule.id,
-                kind="rule",
-                path=str(_source(rule)),
-                cases=[test_case(test) for test in rule_tests(rule)],
-                build=lambda rule=rule: build_rule(rule),
-                spec=spec_view(rule),
-                origin=ORIGIN,
-                data_models=models,
-            )
-        )
+    selected = pypanther.get_panther_rules() if rules is None else rules
+    tasks = [
+        rule_task(rule, models)
+        for rule in sorted(selected, key=lambda cls: cls.id)
+        if not filters or all(f.keeps(spec_view(rule)) for f in filters)
+    ]
     return tasks, problems

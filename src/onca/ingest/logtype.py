@@ -23,6 +23,9 @@ class CompiledLogType:
         self.name = schema.name
         self.normalizer = Normalizer(schema)
         self.is_json = schema.parser is None
+        self._raw_keys = frozenset(
+            name for f in schema.fields
+            for name in (f.name, *(f.transform.source if f.transform and f.transform.kind == "rename" else ())))
         self._line_parser: Callable[[str], dict[str, Any] | None] | None = None
         if schema.parser is not None:
             from onca.ingest.parsers import build_parser
@@ -35,10 +38,24 @@ class CompiledLogType:
         obj = self._line_parser(line)
         if obj is None:
             if getattr(self._line_parser, "last_skipped", False):
+                self._check_header()
                 raise SkippedLine
             reason = getattr(self._line_parser, "last_error", None) or "the line does not match the parser"
             raise RecordError(f"{self.schema.parser.kind} parser: {reason}")  # type: ignore[union-attr]
         return obj
+
+    def _check_header(self) -> None:
+        """A csv header must name this type's fields: otherwise the first line of another type's stream would
+        be taken for a header and swallowed."""
+        config = self.schema.parser.config if self.schema.parser else {}
+        columns = getattr(self._line_parser, "columns", None)
+        if not config.get("hasHeader") or config.get("columns") or not columns:
+            return
+        known = sum(1 for c in columns if c in self._raw_keys)
+        if known < min(3, len(columns)):
+            self._line_parser.reset()  # type: ignore[union-attr]
+            raise RecordError(f"csv parser: the first line is not a header of {self.name} "
+                              f"({known} of {len(columns)} column names are fields of it)")
 
     def with_own_parser(self) -> CompiledLogType:
         from onca.ingest.parsers import build_parser

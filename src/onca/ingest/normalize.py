@@ -337,6 +337,9 @@ def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]
             declared.add(f.transform.source[0])
         if f.transform is None:
             body.append(f"    v = obj.get({f.name!r})")
+            if key != f.name:  # an already-normalized event (re-ingested, or a detection test) uses the column name
+                declared.add(key)
+                body.append(f"    if v is None: v = obj.get({key!r})")
         else:
             env[f"read{i}"] = _transform_reader(f.transform, f.name)
             body.append(f"    v = read{i}(obj, ctx)")

@@ -82,10 +82,7 @@ class RowConverter:
         self._timestamp_paths = [p for f in schema for p in _timestamp_paths(f.type, (f.name,))]
 
     def unknown_columns(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        columns = self._columns
-        if all(map(columns.issuperset, rows)):
-            return set()
-        return {k for row in rows for k in row if k not in columns}
+        return set().union(*rows) - self._columns  # one C-level pass over every key of the batch
 
     def _fast_timestamps_safe(self, rows: Sequence[dict[str, Any]]) -> bool:
         try:
@@ -94,6 +91,8 @@ class RowConverter:
             return False
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
+        if not isinstance(rows, list | tuple):
+            rows = list(rows)  # every check below walks the rows again
         unknown = self.unknown_columns(rows)
         if unknown:
             raise RowError(f"rows have keys that are not columns of the schema: {', '.join(sorted(unknown))}")

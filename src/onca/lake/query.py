@@ -27,7 +27,7 @@ class Lake:
 
     def __init__(self, root: Path, *, json_columns: Mapping[str, Sequence[str]] | None = None,
                  restrict_to_lake: bool = True):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # views hold file paths; keep them valid whatever the cwd becomes
         self.json_columns = {k: tuple(v) for k, v in (json_columns or {}).items()}
         self.restrict_to_lake = restrict_to_lake
         self._columns = ColumnCache()

@@ -12,7 +12,7 @@ from onca.detect.build.errors import BuildError, missing_module_error
 from onca.detect.build.modules import import_file
 from onca.detect.content.model import ContentItem, ContentSet
 from onca.detect.datamodel import DataModel, DataModelError
-from onca.detect.runner import AUX_FUNCTIONS, Detection, DetectionKind
+from onca.detect.runner import AUX_FUNCTIONS, Detection, DetectionKind, RunAborted
 
 SIMPLE_MODULE = "onca.detect.simple"
 
@@ -83,7 +83,9 @@ def build_detection(item: ContentItem, content: ContentSet | Mapping[str, Conten
         assert python is not None  # validated: a rule has Filename or Detection
         try:
             namespace = import_file(item.id, python)
-        except Exception as exc:
+        except (RunAborted, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # content may raise anything at import, SystemExit included
             raise BuildError.from_exception(python, "module failed to import", exc) from exc
         detection.source = python
         detection.mock_targets = (namespace,)
@@ -107,7 +109,9 @@ def build_data_models(content: ContentSet) -> tuple[dict[str, DataModel], list[B
         if item.python_path is not None:
             try:
                 module = import_file(item.id, item.python_path)
-            except Exception as exc:
+            except (RunAborted, KeyboardInterrupt):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - content code may raise anything
                 errors.append(BuildError.from_exception(item.python_path, "module failed to import", exc))
                 continue
         try:

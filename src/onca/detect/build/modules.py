@@ -44,10 +44,9 @@ def uninstall_global_helpers() -> None:
     for finder in [f for f in sys.meta_path if isinstance(f, GlobalHelperFinder)]:
         sys.meta_path.remove(finder)
         for name in finder.helpers:
-            module = sys.modules.get(name)
-            if module is not None and getattr(module, "__spec__", None) is not None:
-                if module.__spec__.loader is not None and Path(str(module.__spec__.origin)) == finder.helpers[name]:
-                    del sys.modules[name]
+            spec = getattr(sys.modules.get(name), "__spec__", None)
+            if spec is not None and spec.origin and Path(spec.origin) == finder.helpers[name]:
+                del sys.modules[name]
 
 
 def import_file(module_name: str, path: Path) -> ModuleType:

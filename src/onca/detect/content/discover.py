@@ -35,9 +35,8 @@ def _walk(root: Path, *, filter_dirs: bool) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _ALWAYS_SKIPPED)
         current = Path(dirpath)
-        if filter_dirs and current != root:
-            if not _is_content_dir("./" + current.relative_to(root).as_posix()):
-                continue
+        if filter_dirs and current != root and not _is_content_dir("./" + current.relative_to(root).as_posix()):
+            continue
         for name in sorted(filenames):
             if not name.startswith(".") and fnmatch(name, "*.y*ml"):
                 yield current / name

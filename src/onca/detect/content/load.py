@@ -11,7 +11,8 @@ import yaml
 
 from onca.detect.content.discover import discover_yaml_files
 from onca.detect.content.model import ContentItem, ContentSet
-from onca.detect.content.specs import SpecError, spec_id, validate_spec
+from onca.detect.content.specs import spec_id
+from onca.detect.content.validate import SpecError, validate_spec
 from onca.detect.content.yaml12 import describe_yaml_error, load_yaml
 
 # Items that always load, whatever the filters say: detections need them.
@@ -103,9 +104,11 @@ def load_content(
             content.problem(file, f"duplicate id {item_id!r} (also defined in {seen_ids[item_id]})", item_id)
             continue
         seen_ids[item_id or ""] = file
+        item = ContentItem(path=file, raw=raw, spec=spec)
+        content.all_items.append(item)
         if filters and raw["AnalysisType"] not in SUPPORT_TYPES and not all(f.keeps(raw) for f in filters):
             continue
-        content.items.append(ContentItem(path=file, raw=raw, spec=spec))
+        content.items.append(item)
     _check_files(content)
     _check_derived(content)
     _check_packs(content)
@@ -113,11 +116,14 @@ def load_content(
 
 
 def _check_files(content: ContentSet) -> None:
+    """Items whose Python file is missing are dropped; only those selected are reported."""
+    selected = {id(item) for item in content.items}
     missing = []
-    for item in content.items:
+    for item in content.all_items:
         python = item.python_path
         if python is not None and item.kind != "lookup_table" and not python.is_file():
-            content.problem(item.path, f"Filename: {item.raw['Filename']!r} does not exist ({python})", item.id)
+            if id(item) in selected:
+                content.problem(item.path, f"Filename: {item.raw['Filename']!r} does not exist ({python})", item.id)
             missing.append(item.path)
     content.without(missing)
 

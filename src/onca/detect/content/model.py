@@ -55,9 +55,13 @@ class ContentItem:
 
 @dataclass
 class ContentSet:
+    """``items`` passed the filters; ``all_items`` holds every valid item, for lookups by id
+    (a derived detection's base, a pack's members) that filters must not break."""
+
     root: Path
     items: list[ContentItem] = field(default_factory=list)
     problems: list[ContentProblem] = field(default_factory=list)
+    all_items: list[ContentItem] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[ContentItem]:
         return iter(self.items)
@@ -78,7 +82,7 @@ class ContentSet:
         return self.of_kind("datamodel")
 
     def by_id(self) -> dict[str, ContentItem]:
-        return {item.id: item for item in self.items}
+        return {item.id: item for item in self.all_items or self.items}
 
     def problem(self, path: Path, message: str, item_id: str | None = None) -> None:
         self.problems.append(ContentProblem(path, message, item_id))
@@ -86,3 +90,4 @@ class ContentSet:
     def without(self, paths: Iterable[Path]) -> None:
         dropped = set(paths)
         self.items = [item for item in self.items if item.path not in dropped]
+        self.all_items = [item for item in self.all_items if item.path not in dropped]

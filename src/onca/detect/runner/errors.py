@@ -34,7 +34,7 @@ class UnknownDestinationError(DetectionRuntimeError):
         return self.args[1]
 
 
-class RunAborted(BaseException):  # noqa: N818 - deliberately not an Exception, see below
+class RunAborted(BaseException):
     """Stops a detection run from outside (a timeout). It derives from BaseException so that
     content's own ``except Exception`` blocks cannot swallow it, and the runner re-raises it
     instead of recording it as one function's error."""

@@ -33,7 +33,7 @@ def run_detection(
             result.filter_output = bool(detection.filters(event))
         except (RunAborted, KeyboardInterrupt):
             raise
-        except BaseException as exc:  # content may raise anything, SystemExit included
+        except BaseException as exc:  # noqa: BLE001 - content may raise anything, SystemExit included
             result.filter_exception = exc
     try:
         if result.filters_did_not_match:
@@ -42,7 +42,7 @@ def run_detection(
             result.detection_output = _run_matcher(detection, event)
     except (RunAborted, KeyboardInterrupt):
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001
         result.detection_exception = exc
     result.trigger_alert = result.detection_output is detection.alert_value and (
         result.all_filters_matched or result.filters_not_ran
@@ -103,7 +103,7 @@ def _run_auxiliary(
         "title": lambda _exc: did,
         "description": lambda _exc: "",
         "reference": lambda _exc: "",
-        "severity": lambda _exc: detection.severity,
+        "severity": lambda _exc: detection.severity.upper() if detection.severity else None,
         "runbook": lambda _exc: "",
         "destinations": lambda _exc: None,
         "dedup": lambda _exc: outputs.default_dedup(did, None),
@@ -132,7 +132,7 @@ def _run_auxiliary(
             setattr(result, f"{name}_output", produce())
         except (RunAborted, KeyboardInterrupt):
             raise
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001
             if test_mode or not isinstance(exc, Exception):
                 setattr(result, f"{name}_exception", exc)
             else:

@@ -73,7 +73,7 @@ def run_case(
         outcome.message = str(exc)
     except (MockTargetError, TestInputError) as exc:
         outcome.message = str(exc)
-    except Exception as exc:  # a failure outside the detection's functions: report, never stop
+    except Exception as exc:  # noqa: BLE001 - a failure outside the detection's functions: report, never stop
         outcome.message = f"the test could not run: {describe_error(exc)}"
         outcome.functions = [FunctionOutcome(name="test", error=describe_error(exc),
                                              traceback=content_traceback(exc), ok=False)]
@@ -105,7 +105,7 @@ def run_correlation_case(spec: Mapping[str, Any], case: TestCase, *, timeout: fl
         outcome.message = str(exc)
     except ValueError as exc:  # CorrelationError: the rule or the test is not valid
         outcome.message = f"invalid correlation rule or test: {exc}"
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - report it as this test's error, keep going
         outcome.message = f"the correlation engine failed: {describe_error(exc)}"
         outcome.functions = [FunctionOutcome(name="correlation", error=describe_error(exc),
                                              traceback=content_traceback(exc), ok=False)]

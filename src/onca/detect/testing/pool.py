@@ -26,7 +26,6 @@ from onca.detect.testing.tasks import Settings, Task, run_task
 
 # Set in the parent right before forking; workers read the tasks from here instead of a pipe.
 _SHARED: tuple[Sequence[Task], Mapping[str, DataModel], Settings] | None = None
-_GRACE_SECONDS = 30.0
 
 OnResult = Callable[[int, DetectionOutcome], None]
 
@@ -46,7 +45,7 @@ def _worker_main(conn: Connection) -> None:
         outcome = run_task(tasks[index], data_models, settings)
         try:
             conn.send((index, outcome))
-        except Exception as exc:  # an outcome that does not pickle must still come back as something
+        except Exception as exc:  # noqa: BLE001 - an outcome that does not pickle must still come back as something
             conn.send((index, _crashed(tasks[index], f"the result could not be sent back: {exc}")))
 
 
@@ -90,7 +89,8 @@ def run_in_workers(
     on_result: OnResult | None = None,
 ) -> list[DetectionOutcome]:
     global _SHARED
-    if jobs <= 0 or not tasks:
+    if jobs <= 0 or not tasks or "fork" not in multiprocessing.get_all_start_methods():
+        # Workers must inherit the imported content; without fork, run here instead.
         return run_in_process(tasks, data_models, settings, on_result)
     context = multiprocessing.get_context("fork")
     _SHARED = (tasks, data_models, settings)
@@ -113,7 +113,7 @@ def run_in_workers(
         worker.index = index
         limit = settings.timeout
         worker.deadline = (
-            time.monotonic() + limit * (len(tasks[index].cases) + 1) + _GRACE_SECONDS if limit else None
+            time.monotonic() + limit * (len(tasks[index].cases) + 1) + settings.grace if limit else None
         )
         worker.conn.send(index)
 

@@ -53,7 +53,7 @@ def summary_lines(report: TestReport) -> list[str]:
     lines: list[str] = []
     skipped = report.detections_with(Status.SKIPPED)
     failed = report.detections_with(Status.FAILED)
-    invalid = report.invalid
+    invalid = report.invalid_files()
     if skipped:
         lines += ["--------------------------", "Skipped Tests Summary"]
         lines += [f"\t{outcome.path}\n\t\t{outcome.id}\n" for outcome in skipped]
@@ -65,7 +65,10 @@ def summary_lines(report: TestReport) -> list[str]:
             lines.append(f"\t{outcome.id}\n\t\t{names}\n")
     if invalid:
         lines += ["--------------------------", "Invalid Tests Summary"]
-        lines += [f"\t{problem.path}\n\t\t{problem.message}\n" for problem in invalid]
+        for path, problems in invalid.items():
+            lines.append(f"\t{path}")
+            lines += [f"\t\t{problem.message}" for problem in problems]
+            lines.append("")
     summary = report.summary()
     tests = summary["tests"]
     lines += [
@@ -76,8 +79,10 @@ def summary_lines(report: TestReport) -> list[str]:
         f"\tSkipped: {summary['detections']['skipped']}",
         f"\tFailed: {summary['detections']['failed']}",
         f"\tInvalid: {summary['detections']['invalid']}",
-        f"\tTests: {sum(tests.values())} run, {tests['passed']} passed, {tests['failed']} failed, "
-        f"{tests['error']} errored",
+        (
+            f"\tTests: {sum(tests.values())} run, {tests['passed']} passed, {tests['failed']} failed, "
+            f"{tests['error']} errored"
+        ),
         f"\tTime: {report.seconds:.2f}s",
         "",
     ]

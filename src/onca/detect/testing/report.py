@@ -27,6 +27,13 @@ class TestReport:
         built = [problem for outcome in self.detections_with(Status.INVALID) for problem in outcome.problems]
         return self.problems + built
 
+    def invalid_files(self) -> dict[str, list[Problem]]:
+        """The invalid specs grouped by file (a file with three bad keys is one invalid spec)."""
+        grouped: dict[str, list[Problem]] = {}
+        for problem in self.invalid:
+            grouped.setdefault(problem.path, []).append(problem)
+        return grouped
+
     @property
     def ok(self) -> bool:
         return not self.invalid and not self.detections_with(Status.FAILED)
@@ -48,7 +55,7 @@ class TestReport:
                 "passed": len(self.detections_with(Status.PASSED)),
                 "failed": len(self.detections_with(Status.FAILED)),
                 "skipped": len(self.detections_with(Status.SKIPPED)),
-                "invalid": len(self.invalid),
+                "invalid": len(self.invalid_files()),
             },
             "tests": self.case_counts(),
             "tests_by_kind": self.case_counts_by_kind(),

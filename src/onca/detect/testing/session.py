@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onca.detect.build import (
-    BuildError,
     build_data_models,
     build_detection,
     global_helper_files,
     install_global_helpers,
     uninstall_global_helpers,
 )
-from onca.detect.content import ContentItem, ContentSet, SpecFilter, load_content
+from onca.detect.content import ContentSet, SpecFilter, load_content
 from onca.detect.datamodel import DataModel
 from onca.detect.platform import install_platform_modules
 from onca.detect.runner import RunAborted
@@ -42,6 +41,7 @@ class TestOptions:
     timeout: float | None = 10.0
     destinations: Mapping[str, str] | None = None
     pypanther: bool = False
+    grace: float = 30.0  # extra seconds before a silent worker is killed (see Settings)
     # Where compiled content bytecode goes; None writes none (content trees may be read-only).
     bytecode_dir: Path | None = None
 
@@ -69,7 +69,9 @@ def _preload_globals(content: ContentSet, timeout: float | None) -> list[Problem
                 __import__(item.id)
         except RunAborted as exc:
             problems.append(Problem(str(item.python_path), f"global helper {exc}", item_id=item.id))
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - content code may raise anything, SystemExit included
             problems.append(Problem(str(item.python_path), f"module failed to import: {describe_error(exc)}",
                                     content_traceback(exc), item.id))
     return problems
@@ -100,26 +102,9 @@ def content_tasks(content: ContentSet, options: TestOptions) -> tuple[list[Task]
             skipped.append(outcome)
             continue
         if item.kind != "correlation_rule":
-            task.build = functools.partial(_build, item, by_id)
+            task.build = functools.partial(build_detection, item, by_id)
         tasks.append(task)
     return tasks, skipped
-
-
-def _build(item: ContentItem, by_id: Mapping[str, ContentItem]):  # noqa: ANN202 - returns Detection
-    return build_detection(item, by_id)
-
-
-def coverage_problems(task: Task, minimum_tests: int) -> list[Problem]:
-    """Panther's --minimum-tests rules: enough tests, and both outcomes covered when more than one."""
-    problems = []
-    count = len(task.cases)
-    if count < minimum_tests:
-        problems.append(Problem(task.path, f"Insufficient test coverage: {minimum_tests} tests required but only "
-                                           f"{count} found", item_id=task.id))
-    if minimum_tests > 1 and not (any(c.expected for c in task.cases) and any(not c.expected for c in task.cases)):
-        problems.append(Problem(task.path, "Insufficient test coverage: expected at least one positive and one "
-                                           "negative test", item_id=task.id))
-    return problems
 
 
 def run_content_tests(
@@ -150,17 +135,13 @@ def run_content_tests(
                 pypanther_list, problems = pypanther_tasks(options.filters)
                 tasks += pypanther_list
                 report.problems += problems
-            settings = Settings(timeout=options.timeout, destinations=options.destinations)
+            settings = Settings(timeout=options.timeout, destinations=options.destinations, grace=options.grace,
+                                minimum_tests=options.minimum_tests)
             outcomes = run_in_workers(tasks, data_models, settings, options.jobs, on_result)
         finally:
             uninstall_global_helpers()
-    for task, outcome in zip(tasks, outcomes, strict=True):
-        if options.minimum_tests and outcome.status is not Status.INVALID:
-            outcome.problems += coverage_problems(task, options.minimum_tests)
-            outcome.settle()
     report.outcomes = outcomes + report.outcomes
     report.seconds = time.perf_counter() - started
     return report
 
 
-__all__ = ["BuildError", "TestOptions", "content_tasks", "coverage_problems", "run_content_tests"]

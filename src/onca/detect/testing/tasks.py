@@ -22,6 +22,9 @@ from onca.detect.tracebacks import content_traceback, describe_error
 class Settings:
     timeout: float | None = 10.0  # per test, and for importing one detection
     destinations: Mapping[str, str] | None = None
+    # How long past its tests' time limits a silent worker is given before it is killed.
+    grace: float = 30.0
+    minimum_tests: int = 0
 
 
 @dataclass(eq=False)
@@ -56,8 +59,23 @@ def run_task(task: Task, data_models: Mapping[str, DataModel], settings: Setting
                          timeout=settings.timeout, destinations=settings.destinations)
                 for case in task.cases
             ]
+    if settings.minimum_tests and outcome.status is not Status.INVALID:
+        outcome.problems += coverage_problems(task, settings.minimum_tests)
     outcome.seconds = time.perf_counter() - started
     return outcome.settle()
+
+
+def coverage_problems(task: Task, minimum_tests: int) -> list[Problem]:
+    """Panther's --minimum-tests rules: enough tests, and both outcomes covered when more than one."""
+    problems = []
+    count = len(task.cases)
+    if count < minimum_tests:
+        problems.append(Problem(task.path, f"Insufficient test coverage: {minimum_tests} tests required but only "
+                                           f"{count} found", item_id=task.id))
+    if minimum_tests > 1 and not (any(c.expected for c in task.cases) and any(not c.expected for c in task.cases)):
+        problems.append(Problem(task.path, "Insufficient test coverage: expected at least one positive and one "
+                                           "negative test", item_id=task.id))
+    return problems
 
 
 def _build(task: Task, settings: Settings, outcome: DetectionOutcome) -> Detection | None:
@@ -69,7 +87,7 @@ def _build(task: Task, settings: Settings, outcome: DetectionOutcome) -> Detecti
         problem = Problem(str(exc.path or task.path), exc.message, exc.details, task.id)
     except RunAborted as exc:
         problem = Problem(task.path, f"loading the detection {exc}", "", task.id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - content code may raise anything
         problem = Problem(task.path, f"loading the detection failed: {describe_error(exc)}",
                           content_traceback(exc), task.id)
     outcome.status = Status.INVALID

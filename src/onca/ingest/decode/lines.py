@@ -59,13 +59,17 @@ def iter_lines(source: ByteSource, limit: int, expand: Expansions = PLAIN_LINES,
     skipping = False  # inside a line already reported too long: drop bytes up to its newline
     skipped_size = 0
     skipped_head = b""
+    cr_last = False  # the last byte read was \r: with a \n next, it ends the line instead of belonging to it
     while chunk := read(read_size):
         if skipping:
             end = chunk.find(b"\n")
             if end < 0:
                 skipped_size += len(chunk)
+                cr_last = chunk.endswith(b"\r")
                 continue
-            skipped_size += end - 1 if end and chunk[end - 1] == 13 else end  # a CRLF's \r is not content
+            skipped_size += end
+            if chunk[end - 1] == 13 if end else cr_last:
+                skipped_size -= 1
             yield decode_error(offset, skipped_head, too_long_reason(skipped_size, limit))
             offset += 1
             skipping, skipped_size, skipped_head = False, 0, b""
@@ -76,7 +80,8 @@ def iter_lines(source: ByteSource, limit: int, expand: Expansions = PLAIN_LINES,
         if end < 0:
             pending.append(chunk)
             pending_size += len(chunk)
-            if pending_size > limit:
+            cr_last = chunk.endswith(b"\r")
+            if pending_size > limit + cr_last:  # one byte more may be the \r of a CRLF
                 skipping, skipped_size, skipped_head = True, pending_size, _head(pending)
                 pending, pending_size = [], 0
             continue
@@ -101,7 +106,7 @@ def iter_lines(source: ByteSource, limit: int, expand: Expansions = PLAIN_LINES,
         yield from records
         offset += len(records)
     if skipping:
-        yield decode_error(offset, skipped_head, too_long_reason(skipped_size, limit))
+        yield decode_error(offset, skipped_head, too_long_reason(skipped_size - cr_last, limit))
         offset += 1
     elif pending:
         tail = b"".join(pending)

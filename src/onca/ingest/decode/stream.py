@@ -32,20 +32,21 @@ def iter_records(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD
     streamed JSON: an array, an envelope, CloudWatch Logs payloads, pretty-printed objects, several documents in a
     row. Bad input never ends the stream early, except invalid JSON in streamed JSON, after which nothing in it
     can be placed; a damaged compressed stream yields what was readable, then one DecodeError.
+
+    The first bytes are read at once, to tell how to read the rest; the iterator returned is then the reader
+    itself, with no generator in between on the hot path.
     """
     if max_record_bytes < 1:
         raise ValueError(f"max_record_bytes must be positive, not {max_record_bytes}")
     try:
         fmt, decompressed = open_detected(stream)
     except OSError as exc:
-        yield decode_error(0, b"", f"read error: {exc}")
-        return
+        return iter([decode_error(0, b"", f"read error: {exc}")])
     source = ByteSource(decompressed, fmt)
     layout = _detect_layout(source, max_record_bytes)
     if isinstance(layout, Expansions):
-        yield from iter_lines(source, max_record_bytes, layout)
-    else:
-        yield from iter_json(source, layout, max_record_bytes)
+        return iter_lines(source, max_record_bytes, layout)
+    return iter_json(source, layout, max_record_bytes)
 
 
 Layout = Expansions | str  # lines (and which of them to expand), or how to stream JSON (ARRAY, RECORDS, DOCUMENTS)

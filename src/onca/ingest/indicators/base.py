@@ -7,7 +7,6 @@ a dict from column name to a set of values. It never raises on text it does not 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 IP_ADDRESSES = "p_any_ip_addresses"
 DOMAIN_NAMES = "p_any_domain_names"
@@ -31,8 +30,10 @@ Hits = tuple[tuple[str, str], ...]
 
 NO_HITS: Hits = ()
 
-# Log values repeat heavily (the same addresses, hosts and ARNs in event after event), so the result of parsing
-# a short value is remembered. Long values are rarely repeated and would pin memory, so they are parsed afresh.
+# Log values repeat heavily (the same addresses, hosts and ARNs in event after event), so what a parse found in a
+# value is remembered. The memo is a plain dict emptied when full: a hit is one dict lookup, cheaper than any
+# eviction bookkeeping, and after a clear the values still in use come back within a few events. Long values
+# are rarely repeated and would pin memory, so they are parsed afresh.
 CACHE_SIZE = 16384
 MAX_CACHED_LENGTH = 512
 
@@ -55,22 +56,35 @@ def record(found: Found, hits: Hits) -> None:
 
 
 def cached(parse: Callable[[str], Hits]) -> Callable[[str], Hits]:
-    """`parse` with its results remembered for short values; `parse` must be a pure function of its text."""
-    remembered = lru_cache(maxsize=CACHE_SIZE)(parse)
+    """`parse` with its results remembered; `parse` must be a pure function of its text."""
+    memo: dict[str, Hits] = {}
 
     def lookup(value: str) -> Hits:
-        return remembered(value) if len(value) <= MAX_CACHED_LENGTH else parse(value)
+        hits = memo.get(value)
+        if hits is None:
+            hits = parse(value)
+            if len(value) <= MAX_CACHED_LENGTH:
+                if len(memo) >= CACHE_SIZE:
+                    memo.clear()
+                memo[value] = hits
+        return hits
 
     lookup.__doc__ = parse.__doc__
     return lookup
 
 
 def scanner_from(parse: Callable[[str], Hits]) -> Scanner:
-    """A scanner that records whatever the (cached) `parse` recognises."""
-    remembered = lru_cache(maxsize=CACHE_SIZE)(parse)
+    """A scanner that records whatever `parse` recognises, remembering results as `cached` does."""
+    memo: dict[str, Hits] = {}
 
     def scan(value: str, found: Found) -> None:
-        hits = remembered(value) if len(value) <= MAX_CACHED_LENGTH else parse(value)
+        hits = memo.get(value)
+        if hits is None:
+            hits = parse(value)
+            if len(value) <= MAX_CACHED_LENGTH:
+                if len(memo) >= CACHE_SIZE:
+                    memo.clear()
+                memo[value] = hits
         for column, item in hits:
             bucket = found.get(column)
             if bucket is None:

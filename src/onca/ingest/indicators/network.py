@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 import idna
 
@@ -35,10 +36,13 @@ _ZONE_ID = re.compile(r"[0-9A-Za-z_.\-]{1,64}")
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _ASCII_DOMAIN = re.compile(rf"(?=.{{1,253}}\Z)(?:{_LABEL}\.)*(?![0-9]+\Z){_LABEL}")
 _MAX_UNICODE_DOMAIN = 1024
+# The full stops that UTS 46 maps to "." (ideographic, full-width, half-width ideographic).
+_UNICODE_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _AUTHORITY_END = re.compile(r"[/?#\\]")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_MAC48 = re.compile(r"[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}")
 
 
 # ---- IP addresses ------------------------------------------------------------------------------------------
@@ -90,19 +94,36 @@ def domain_name(text: str) -> str | None:
 
 
 def _unicode_domain_name(v: str) -> str | None:
+    # Converted label by label, as IDNA itself works, so a new subdomain of a known internationalized domain
+    # costs one cached lookup per label instead of a full conversion.
+    labels = v.translate(_UNICODE_DOTS).split(".")
+    if len(labels) > 1 and not labels[-1]:
+        labels.pop()
+    ascii_labels = []
+    for label in labels:
+        if label.isascii():
+            ascii_labels.append(label.lower())
+            continue
+        converted = _unicode_label(label)
+        if converted is None:
+            return None
+        ascii_labels.append(converted)
+    name = ".".join(ascii_labels)
+    return name if _ASCII_DOMAIN.fullmatch(name) else None
+
+
+@lru_cache(maxsize=4096)
+def _unicode_label(label: str) -> str | None:
     try:
-        # IDNA 2008 with the UTS 46 mapping (case folding, full-width forms, ideographic full stops)
-        encoded = idna.encode(v, uts46=True)
+        # IDNA 2008 with the UTS 46 mapping (case folding, full-width forms)
+        encoded = idna.encode(label, uts46=True)
     except (UnicodeError, ValueError):
         try:
-            # IDNA 2003 still converts names that 2008 refuses but that resolve in practice (symbols, _ in labels)
-            encoded = v.encode("idna")
+            # IDNA 2003 still converts labels that 2008 refuses but that resolve in practice (symbols, _)
+            encoded = label.encode("idna")
         except (UnicodeError, ValueError):
             return None
-    name = encoded.decode("ascii").lower()
-    if name[-1:] == ".":
-        name = name[:-1]
-    return name if _ASCII_DOMAIN.fullmatch(name) else None
+    return encoded.decode("ascii").lower()
 
 
 def parse_domain(text: str) -> Hits:
@@ -196,6 +217,8 @@ def parse_mac(text: str) -> Hits:
     Colon or hyphen groups of a single digit (0:1b:63:84:45:e6, as some tools print them) are zero-padded.
     """
     v = text.strip()
+    if _MAC48.fullmatch(v):  # the usual aa:bb:cc:dd:ee:ff or aa-bb-cc-dd-ee-ff
+        return ((MAC_ADDRESSES, v.lower().replace("-", ":")),)
     if ":" in v or "-" in v:
         groups = v.split(":" if ":" in v else "-")
         if len(groups) not in (6, 8) or not all(0 < len(g) <= 2 for g in groups):

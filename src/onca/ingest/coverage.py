@@ -1,0 +1,108 @@
+"""How well the registry covers a detection content tree (a panther-analysis checkout).
+
+Two checks: every log type the content names (rules, scheduled rules, data models, lookup tables) exists in the
+registry, and the `Log` of each rule test parses under the log type it declares (`p_log_type`) or one of the
+rule's LogTypes. Test events are often partial, so the second is a rate with the reasons for each miss.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from onca.ingest.classify import Classified, Classifier, Skipped
+from onca.ingest.logtype import compile_log_type
+from onca.schema.registry import Registry
+
+_RULE_TYPES = {"rule", "scheduled_rule"}
+# the folders Panther's tooling reads content from; templates and tests elsewhere are not content
+_CONTENT_DIRS = ("rules", "policies", "queries", "data_models", "lookup_tables", "correlation_rules")
+
+
+@dataclass
+class TestParse:
+    path: str
+    test: str
+    log_types: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class Coverage:
+    named: Counter = field(default_factory=Counter)  # log type -> how many specs name it
+    missing: list[str] = field(default_factory=list)
+    parsed: int = 0
+    failed: list[TestParse] = field(default_factory=list)
+
+    @property
+    def tested(self) -> int:
+        return self.parsed + len(self.failed)
+
+    @property
+    def parse_rate(self) -> float:
+        return self.parsed / self.tested if self.tested else 1.0
+
+
+def _specs(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = (1, 2)
+    for path in sorted(root.rglob("*.y*ml")):
+        parts = path.relative_to(root).parts[:-1]
+        if any(p.startswith(".") for p in parts) or not any(d in p for p in parts for d in _CONTENT_DIRS):
+            continue
+        try:
+            doc = yaml.load(path.read_text(encoding="utf-8"))
+        except (YAMLError, UnicodeDecodeError, OSError):
+            continue
+        if isinstance(doc, dict) and "AnalysisType" in doc:
+            yield path, doc
+
+
+def _named_log_types(doc: dict[str, Any]) -> list[str]:
+    kind = doc.get("AnalysisType")
+    if kind in _RULE_TYPES or kind == "datamodel":
+        return [t for t in doc.get("LogTypes") or [] if isinstance(t, str)]
+    if kind == "lookup_table":
+        return [m.get("LogType") for m in doc.get("LogTypeMap", {}).get("Associations", []) or []
+                if isinstance(m, dict) and isinstance(m.get("LogType"), str)]
+    return []
+
+
+def check_content(root: Path, registry: Registry) -> Coverage:
+    coverage = Coverage()
+    parse_time = datetime.now(UTC)
+    classifiers: dict[tuple[str, ...], Classifier] = {}
+    for path, doc in _specs(root):
+        named = _named_log_types(doc)
+        coverage.named.update(named)
+        if doc.get("AnalysisType") not in _RULE_TYPES:
+            continue
+        for test in doc.get("Tests") or []:
+            log = test.get("Log") if isinstance(test, dict) else None
+            if not isinstance(log, dict):
+                continue
+            declared = log.get("p_log_type")
+            candidates = tuple(t for t in ([declared] if isinstance(declared, str) else named) if t in registry)
+            name = str(test.get("Name", ""))
+            if not candidates:
+                coverage.failed.append(TestParse(str(path.relative_to(root)), name, tuple(named),
+                                                 ("no candidate log type is registered",)))
+                continue
+            classifier = classifiers.get(candidates)
+            if classifier is None:
+                classifier = classifiers[candidates] = Classifier(
+                    [compile_log_type(registry.get(t)) for t in candidates])
+            result = classifier.classify(log, parse_time=parse_time, row_id="coverage")
+            if isinstance(result, Classified | Skipped):
+                coverage.parsed += 1
+            else:
+                coverage.failed.append(TestParse(str(path.relative_to(root)), name, candidates, result.reasons))
+    coverage.missing = sorted(t for t in coverage.named if t not in registry)
+    return coverage

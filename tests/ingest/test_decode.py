@@ -185,7 +185,7 @@ def test_iter_records_mixed_crlf_blank_lines_and_no_final_newline(tmp_path: Path
     assert data_of(decode(path)) == ["one", "two", "three", "four\rstill four", "five"]
 
 
-def test_iter_records_crlf_split_across_reads(tmp_path: Path) -> None:
+def test_iter_records_crlf_split_across_reads() -> None:
     content = b"".join(f"record-{i}\r\n".encode() for i in range(300))
     out = list(iter_records(Trickle(content, 5)))  # type: ignore[arg-type]
     assert data_of(out) == [f"record-{i}" for i in range(300)]

@@ -45,8 +45,9 @@ def _zones_at(rows: Sequence[Any], path: tuple[str | None, ...]) -> set[Any]:
 
     Raises TypeError or AttributeError when a value has the wrong shape.
     """
-    values: Iterable[Any] = rows
-    for key in path:
+    first, *rest = path
+    values: Iterable[Any] = map(dict.get, rows, repeat(first))  # rows themselves are never None
+    for key in rest:
         if key is None:
             values = chain.from_iterable(filter(None, values))
         else:

@@ -24,52 +24,46 @@ from onca.ingest.indicators.base import (
 from onca.ingest.indicators.values import is_email
 
 _ARN = re.compile(r"arn:([a-z][a-z0-9-]*):([a-z0-9][a-z0-9.-]*):([a-z0-9-]*):([^:\s]*):(\S.*)")
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 # EC2 instance ids: i- and 8 hex digits (older) or 17 (since 2016).
 _INSTANCE_ID = re.compile(r"i-(?:[0-9a-fA-F]{17}|[0-9a-fA-F]{8})")
 
 
-def _arn_parts(text: str) -> tuple[str, re.Match[str]] | None:
-    v = text.strip()
-    if not v.startswith("arn:"):
-        return None
-    match = _ARN.fullmatch(v)
-    return None if match is None else (v, match)
+def _is_account_id(text: str) -> bool:
+    return len(text) == 12 and text.isascii() and text.isdigit()
 
 
 def parse_arn(text: str) -> Hits:
     """An ARN, plus the account id, EC2 instance id and assumed-role session email it contains."""
-    parts = _arn_parts(text)
-    if parts is None:
+    match = _ARN.fullmatch(text.strip())
+    if match is None:
         return NO_HITS
-    arn, match = parts
-    _, service, _, account, resource = match.groups()
-    hits = [(AWS_ARNS, arn)]
-    if _ACCOUNT_ID.fullmatch(account):
-        hits.append((AWS_ACCOUNT_IDS, account))
+    arn, service, account, resource = match.group(0, 2, 4, 5)
+    hits: Hits = ((AWS_ARNS, arn),)
+    if _is_account_id(account):
+        hits += ((AWS_ACCOUNT_IDS, account),)
     if resource.startswith("instance/"):
         instance = resource.rpartition("/")[2]
         if _INSTANCE_ID.fullmatch(instance):
-            hits.append((AWS_INSTANCE_IDS, instance.lower()))
+            hits += ((AWS_INSTANCE_IDS, instance.lower()),)
     elif service == "sts" and resource.startswith("assumed-role/"):
         # arn:aws:sts::123456789012:assumed-role/RoleName/session, where SSO and federation put the user's email
         session = resource.rpartition("/")[2]
         if is_email(session):
-            hits.append((EMAILS, session))
-    return tuple(hits)
+            hits += ((EMAILS, session),)
+    return hits
 
 
 def parse_arn_only(text: str) -> Hits:
     """An ARN, and nothing extracted from inside it."""
-    parts = _arn_parts(text)
-    return NO_HITS if parts is None else ((AWS_ARNS, parts[0]),)
+    match = _ARN.fullmatch(text.strip())
+    return NO_HITS if match is None else ((AWS_ARNS, match.group(0)),)
 
 
 def scan_account_id(value: str, found: Found) -> None:
     """A 12-digit AWS account id."""
     if len(value) != 12:
         value = value.strip()
-    if _ACCOUNT_ID.fullmatch(value):
+    if _is_account_id(value):
         add(found, AWS_ACCOUNT_IDS, value)
 
 

@@ -28,13 +28,17 @@ AGENTS = ["aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.ubuntu.22", "Boto3/
           "console.amazonaws.com", "terraform-provider-aws/5.31.0"]
 
 
+# An organization's trail: a few dozen accounts, hundreds of principals, thousands of instances and addresses.
+ACCOUNTS = [f"{100000000000 + 7919 * i:012d}" for i in range(24)]
+
+
 def make_event(rng: random.Random, when: datetime) -> dict:
     source, name, etype = rng.choice(EVENTS)
-    account = f"{rng.randrange(10**11, 10**12):012d}"
+    account = rng.choice(ACCOUNTS)
     user = f"user{rng.randrange(500)}"
     role = f"role-{rng.randrange(40)}"
-    ip = f"{rng.choice((192, 198, 203))}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-    instance = f"i-{rng.getrandbits(68):017x}"
+    ip = f"{rng.choice((192, 198, 203))}.{rng.randrange(4)}.{rng.randrange(16)}.{rng.randrange(1, 255)}"
+    instance = f"i-{rng.randrange(3000) * 7919:017x}"
     return {
         "eventVersion": "1.08",
         "userIdentity": {

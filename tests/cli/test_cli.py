@@ -93,7 +93,7 @@ def test_cli_schema_validate_test_infer(tmp_path):
     result = runner.invoke(app, ["schema", "test", str(schema), str(logs / "a.json")])
     assert result.exit_code == 0 and "2 passed, 0 failed" in result.output
     result = runner.invoke(app, ["schema", "test", str(schema), str(logs / "b.json")])
-    assert result.exit_code == 1 and "line 1: FAIL" in result.output
+    assert result.exit_code == 1 and "record 1: FAIL" in result.output
     out = tmp_path / "inferred.yml"
     result = runner.invoke(app, ["schema", "infer", str(logs / "a.json"), "--name", "Custom.Inf", "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -230,3 +230,21 @@ fields:
     assert event["id_orig_h"] == "192.0.2.1"
     again = normalize(n, {"at_sign_timestamp": "2024-03-01 12:00:05.000", "id_orig_h": "192.0.2.1"})
     assert again["at_sign_timestamp"] == event["at_sign_timestamp"] and "p_extra" not in again
+
+
+def test_normalize_array_element_indicators_have_columns():
+    from onca.ingest.columns import arrow_schema
+
+    n = normalizer("""
+schema: Custom.Arr
+fields:
+  - name: arns
+    type: array
+    element:
+      type: string
+      indicators: [aws_arn]
+""")
+    event = normalize(n, {"arns": ["arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"]})
+    columns = set(arrow_schema(n.schema).names)
+    assert {k for k in event if k.startswith("p_any_")} <= columns
+    assert "p_any_aws_instance_ids" in columns

@@ -69,18 +69,18 @@ def test(schema_file: ExistingFile, samples: ExistingFile,
             n = record.offset + 1
             if isinstance(record, DecodeError):
                 failed += 1
-                print(f"line {n}: FAIL {record.reason}")
+                print(f"record {n}: FAIL {record.reason}")
                 continue
             result = classifier.classify(record.data, parse_time=datetime.now(UTC), row_id=row_ids())
             if isinstance(result, Skipped):
-                print(f"line {n}: skipped (a header or comment line of {result.log_type})")
+                print(f"record {n}: skipped (a header or comment line of {result.log_type})")
             elif isinstance(result, Classified):
                 passed += 1
                 suffix = " " + event_json(result.event).decode() if show_events else ""
-                print(f"line {n}: ok {result.log_type}{suffix}")
+                print(f"record {n}: ok {result.log_type}{suffix}")
             else:
                 failed += 1
-                print(f"line {n}: FAIL " + "; ".join(result.reasons))
+                print(f"record {n}: FAIL " + "; ".join(result.reasons))
     print(f"{passed} passed, {failed} failed")
     if failed:
         raise typer.Exit(1)

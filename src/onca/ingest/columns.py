@@ -43,7 +43,7 @@ def arrow_type(f: Field) -> pa.DataType:
 def arrow_schema(schema: LogSchema) -> pa.Schema:
     columns = [pa.field(column_name(f.name), arrow_type(f)) for f in schema.fields]
     columns += [pa.field(name, t) for name, t in STANDARD_COLUMNS]
-    indicator_columns = ind.columns_for(n for _, f in schema.walk() for n in f.indicators)
+    indicator_columns = ind.columns_for(schema.indicator_names())
     columns += [pa.field(name, pa.list_(pa.string())) for name in indicator_columns]
     columns.append(pa.field(EXTRA_COLUMN, pa.string()))
     return pa.schema(columns)

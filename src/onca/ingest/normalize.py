@@ -347,9 +347,15 @@ def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]
         body.append("    if v is not None:")
         if counts:
             body.append("        seen += 1")
-        plain_string = f.type == "string" and not f.indicators and f.validate is None
-        if plain_string:
-            body.append("        out[%r] = v if v.__class__ is str else _to_string(v, ctx)" % key)
+        if f.type == "string" and f.validate is None:
+            body.append("        if v.__class__ is not str:")
+            body.append("            v = _to_string(v, ctx)")
+            body.append(f"        out[{key!r}] = v")
+            if f.indicators:  # scanners called inline: this runs for every indicator field of every event
+                body.append("        if v:")
+                for j, name in enumerate(f.indicators):
+                    env[f"scan{i}_{j}"] = ind.get_scanner(name)
+                    body.append(f"            scan{i}_{j}(v, ctx.found)")
         else:
             env[f"conv{i}"] = compile_field(f, fpath, rel + (f.name,))
             if f.type in ("json", "object", "array"):
@@ -425,7 +431,7 @@ class Normalizer:
         self.schema = schema
         self.log_type = schema.name
         self._convert = _object_converter(schema.fields, "", ())
-        self.indicator_columns = ind.columns_for(n for _, f in schema.walk() for n in f.indicators)
+        self.indicator_columns = ind.columns_for(schema.indicator_names())
 
     def normalize(self, record: dict[str, Any], *, parse_time: datetime, row_id: str,
                   source_id: str = "", source_label: str = "") -> dict[str, Any]:

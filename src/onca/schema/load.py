@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+import yaml
+
+from onca.yaml12 import describe_yaml_error, load_yaml_documents
 
 from onca.schema.model import (
     CONTAINER_TYPES,
@@ -39,7 +40,7 @@ MASK_KINDS = {"redact", "md5", "sha1", "sha256"}
 IP_KINDS = {"ipv4", "ipv6", "any"}
 KNOWN_INDICATORS = frozenset({
     "ip", "domain", "hostname", "url", "net_addr", "md5", "sha1", "sha256", "trace_id", "username", "email",
-    "aws_arn", "aws_account_id", "aws_instance_id", "aws_tag", "mac",
+    "aws_arn", "aws_arn_only", "aws_account_id", "aws_instance_id", "aws_tag", "mac", "actor_id",
 })
 
 
@@ -62,18 +63,12 @@ class SchemaError(ValueError):
         super().__init__(f"invalid schema {source}:\n{lines}")
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.version = (1, 2)
-    return yaml
-
-
 def read_documents(text: str, source: str = "<string>") -> list[dict[str, Any]]:
     """The YAML documents of a schema file (several may be separated by `---`)."""
     try:
-        docs = [d for d in _yaml().load_all(text) if d is not None]
-    except YAMLError as exc:
-        raise SchemaError(source, [Problem("", f"not valid YAML: {exc}")]) from None
+        docs = [d for d in load_yaml_documents(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise SchemaError(source, [Problem("", f"not valid YAML: {describe_yaml_error(exc)}")]) from None
     for i, doc in enumerate(docs):
         if not isinstance(doc, dict):
             raise SchemaError(source, [Problem(f"document {i}", "a schema must be a mapping")])

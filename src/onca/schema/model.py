@@ -71,6 +71,18 @@ class LogSchema:
     parser: ParserSpec | None = None  # None: one JSON object per record
     source: str = ""  # where the schema was read from, for messages
 
+    def indicator_names(self) -> set[str]:
+        """Every scanner the schema uses, array elements included."""
+        names: set[str] = set()
+        stack = list(self.fields)
+        while stack:
+            f = stack.pop()
+            names.update(f.indicators)
+            stack.extend(f.fields)
+            if f.element is not None:
+                stack.append(f.element)
+        return names
+
     def walk(self):
         """Every declared field, depth first, with its dotted path."""
         stack = [(f.name, f) for f in reversed(self.fields)]

@@ -5,7 +5,7 @@ from onca.detect.content.load import SpecFilter, load_content
 from onca.detect.content.model import DETECTION_TYPES, ContentItem, ContentProblem, ContentSet
 from onca.detect.content.specs import ANALYSIS_TYPES
 from onca.detect.content.validate import SpecError, validate_spec
-from onca.detect.content.yaml12 import load_yaml
+from onca.yaml12 import load_yaml
 
 __all__ = [
     "ANALYSIS_TYPES",

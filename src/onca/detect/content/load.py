@@ -13,7 +13,7 @@ from onca.detect.content.discover import discover_yaml_files
 from onca.detect.content.model import ContentItem, ContentSet
 from onca.detect.content.specs import spec_id
 from onca.detect.content.validate import SpecError, validate_spec
-from onca.detect.content.yaml12 import describe_yaml_error, load_yaml
+from onca.yaml12 import describe_yaml_error, load_yaml
 
 # Items that always load, whatever the filters say: detections need them.
 SUPPORT_TYPES = ("global", "datamodel")

@@ -86,7 +86,7 @@ def _plain_numbers(value: Any) -> Any:
     stack = [value]
     while stack:
         container = stack.pop()
-        for key, item in container.items() if type(container) is dict else enumerate(container):
+        for key, item in container.items() if isinstance(container, dict) else enumerate(container):
             kind = type(item)
             if kind is dict or kind is list:
                 stack.append(item)

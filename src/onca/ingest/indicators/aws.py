@@ -1,5 +1,5 @@
-"""AWS indicators: ARNs (with the account, EC2 instance and role-session email inside them), account ids,
-instance ids and tags.
+"""AWS indicators: ARNs (with the account, EC2 instance and role-session email inside them), account ids and
+EC2 instance ids. Tags are recorded as given (`base.verbatim`).
 
 ARN layout: arn:partition:service:region:account-id:resource, where the resource may itself hold ':' and '/'
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). Region and account are empty for global

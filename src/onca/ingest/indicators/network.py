@@ -131,6 +131,9 @@ def parse_domain(text: str) -> Hits:
     return NO_HITS if name is None else ((DOMAIN_NAMES, name),)
 
 
+domain_hits = cached(parse_domain)
+
+
 # ---- hostnames, URLs, network addresses --------------------------------------------------------------------
 
 

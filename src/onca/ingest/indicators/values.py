@@ -16,19 +16,13 @@ from onca.ingest.indicators.base import (
     add,
     scanner_from,
 )
-from onca.ingest.indicators.network import domain_name
+from onca.ingest.indicators.network import domain_hits
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
 # A local part as logs carry it: no whitespace, no @, none of the characters that frame or list addresses
 # ("Bob <bob@x>", "a@x, b@x", "mailto:a@x"). Quoted local parts are too rare in logs to be worth accepting.
 _LOCAL_PART = re.compile(r"[^\s@<>()\[\]\\,;:\"]{1,64}")
 _MAX_EMAIL = 320
-# The same rules for the common all-ASCII address in one match: local part, then a host name with a dot in it
-# whose last label is not all digits, optionally ending in a dot.
-_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_ASCII_EMAIL = re.compile(
-    rf"{_LOCAL_PART.pattern}@(?=[^@]{{1,254}}\Z)(?:{_LABEL}\.)+(?![0-9]+\.?\Z){_LABEL}\.?", re.IGNORECASE)
-
 
 def hash_scanner(length: int, column: str) -> Scanner:
     """A scanner for hex digests of exactly `length` digits, recorded in lower case."""
@@ -59,17 +53,11 @@ def parse_email(text: str) -> Hits:
     v = text.strip()
     if len(v) > _MAX_EMAIL:
         return NO_HITS
-    if v.isascii():
-        return ((EMAILS, v),) if _ASCII_EMAIL.fullmatch(v) else NO_HITS
-    return ((EMAILS, v),) if looks_like_email(v) else NO_HITS
-
-
-def looks_like_email(v: str) -> bool:
-    """The general check, for any text; `parse_email` takes a one-regex shortcut for ASCII text."""
     local, at, domain = v.rpartition("@")
-    if not at or "." not in domain.removesuffix(".") or not _LOCAL_PART.fullmatch(local) or domain != domain.strip():
-        return False
-    return domain_name(domain) is not None
+    if not at or not _LOCAL_PART.fullmatch(local) or "." not in domain.removesuffix(".") or domain != domain.strip():
+        return NO_HITS
+    # Addresses are many but their domains few: the domain check is remembered.
+    return ((EMAILS, v),) if domain_hits(domain) else NO_HITS
 
 
 def is_email(text: str) -> bool:

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from onca.detect.content import load_yaml
-from onca.detect.content.yaml12 import describe_yaml_error
+from onca.yaml12 import describe_yaml_error
 
 PANTHER_ANALYSIS = Path("/work/panther-analysis")  # a snapshot, when this machine has one
 

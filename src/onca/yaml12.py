@@ -1,4 +1,4 @@
-"""YAML with YAML 1.2 core-schema semantics, on PyYAML's C parser.
+"""YAML with YAML 1.2 core-schema semantics, on PyYAML's C parser (shared by schemas and detection content).
 
 Only ``true``/``false`` (in their three spellings) are booleans, so a key named ``On`` or a value
 ``yes`` stays a string; timestamps stay strings; ``0123`` is decimal and ``0o17`` octal;
@@ -184,3 +184,8 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
     if mark is not None:
         return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
     return problem
+
+
+def load_yaml_documents(text: str | bytes) -> list[Any]:
+    """Every document of a multi-document YAML text (`---` separated), with the same semantics."""
+    return list(yaml.load_all(text, Loader=Yaml12Loader))

@@ -53,3 +53,11 @@ def test_time_parser_yearless_leap_day_finds_its_year():
     assert parse("Feb 29 10:00:00", datetime(2027, 3, 1, tzinfo=UTC)) == datetime(2024, 2, 29, 10, tzinfo=UTC)
     with pytest.raises(TimeFormatError):
         parse("Feb 30 10:00:00", datetime(2027, 3, 1, tzinfo=UTC))
+
+
+def test_time_parser_accepts_normalized_text_whatever_the_format():
+    parse = build_time_parser(("%d/%b/%Y:%H:%M:%S %z",))
+    assert parse("2020-02-14 00:53:48.000000000") == datetime(2020, 2, 14, 0, 53, 48, tzinfo=UTC)
+    assert parse("2020-02-14T00:53:48Z") == datetime(2020, 2, 14, 0, 53, 48, tzinfo=UTC)
+    with pytest.raises(TimeFormatError, match="does not match"):
+        parse("14-02-2020")

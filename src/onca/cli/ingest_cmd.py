@@ -185,7 +185,8 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
     if as_json:
         sys.stdout.buffer.write(orjson.dumps({
             "missing": coverage.missing, "tested": coverage.tested, "parsed": coverage.parsed,
-            "parse_rate": coverage.parse_rate,
+            "parse_rate": coverage.parse_rate, "parsed_relaxed": coverage.parsed_relaxed,
+            "relaxed_rate": coverage.relaxed_rate,
             "failed": [{"path": f.path, "test": f.test, "log_types": f.log_types, "reasons": f.reasons}
                        for f in coverage.failed]}, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -193,7 +194,8 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
             print(f"{f.path}: {f.test!r}: " + "; ".join(f.reasons))
         print(f"log types named by the content: {len(coverage.named)}; missing from the registry: "
               f"{len(coverage.missing)}" + (f" ({', '.join(coverage.missing)})" if coverage.missing else ""))
-        print(f"rule test events that parse: {coverage.parsed} of {coverage.tested} ({coverage.parse_rate:.1%})")
+        print(f"rule test events that parse: {coverage.parsed} of {coverage.tested} ({coverage.parse_rate:.1%}); "
+              f"with required fields set aside: {coverage.parsed_relaxed} ({coverage.relaxed_rate:.1%})")
     if coverage.missing:
         raise typer.Exit(1)
 

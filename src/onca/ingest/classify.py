@@ -68,8 +68,8 @@ class Classifier:
                     obj = decoded
                 elif isinstance(data, str):
                     obj = candidate.parse_text(data)
-                else:
-                    raise RecordError("a JSON object cannot be read by a text parser")
+                else:  # an object from a JSON stream is taken as the parser's output (a normalized event)
+                    obj = data
                 event = candidate.normalize(obj, parse_time=parse_time, row_id=row_id, source_id=source_id,
                                             source_label=source_label)
             except RecordError as exc:

@@ -101,19 +101,28 @@ def build_time_parser(formats: tuple[str, ...]) -> TimeParser:
     """One parser trying each format in order; the error lists every format tried."""
     if not formats:
         return _any_default
-    parsers = [(fmt, named_parser(fmt)) for fmt in formats]
-    if len(parsers) == 1:
-        return parsers[0][1]
+    parsers = [parser for fmt in formats if (parser := named_parser(fmt)) is not parse_rfc3339]
+    parsers.append(_normalized_text)  # a normalized event's own text (re-ingested, or a detection test's Log)
 
     def parse(value: Any, now: datetime | None = None) -> datetime:
-        for _, parser in parsers:
+        for parser in parsers:
             try:
                 return parser(value, now)
             except TimeFormatError:
                 continue
+        if len(formats) == 1:
+            raise TimeFormatError(f"{value!r} does not match {formats[0]}")
         raise TimeFormatError(f"{value!r} matches none of the formats {', '.join(formats)}")
 
     return parse
+
+
+def _normalized_text(value: Any, now: datetime | None = None) -> datetime:
+    """RFC 3339 / ISO 8601 text, which every timestamp field also accepts: it is how normalized events carry
+    times (`2024-03-01T12:00:05Z`, or Panther's `2024-03-01 12:00:05.000000000`)."""
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[:4].isdigit():
+        return parse_rfc3339(value)
+    raise TimeFormatError(f"{value!r} is not a timestamp")
 
 
 def named_parser(fmt: str) -> TimeParser:

@@ -92,6 +92,18 @@ def run_naive(path: Path, out: Path) -> int:
     return n
 
 
+def run_loads_only(path: Path, out: Path) -> int:
+    """The floor of any per-record pipeline: decompress and orjson.loads every line, nothing else."""
+    import orjson
+
+    n = 0
+    with gzip.open(path, "rb") as lines:
+        for line in lines:
+            orjson.loads(line)
+            n += 1
+    return n
+
+
 def timed(fn, *args) -> tuple[int, float]:
     """CPU seconds of this process: events per CPU-second is the per-core rate, whatever else the machine runs."""
     start = time.process_time()
@@ -119,10 +131,12 @@ def main() -> None:
         size = write_file(data, args.events)
         print(f"{args.events:,} CloudTrail events, {size / args.events:,.0f} bytes each, "
               f"{size / 1e6:,.0f} MB uncompressed")
+        n_floor, t_floor = timed(run_loads_only, data, tmp_path)
         n_naive, t_naive = timed(run_naive, data, tmp_path / "naive")
         n_onca, t_onca = timed(run_onca, data, tmp_path / "onca")
         assert n_onca == n_naive == args.events, (n_onca, n_naive)
         rate_onca, rate_naive = n_onca / t_onca, n_naive / t_naive
+        print(f"floor (gunzip + orjson.loads only, this CPU):           {n_floor / t_floor:>10,.0f} events per CPU-second")
         print(f"baseline (json.loads + Python normalization + pyarrow): {rate_naive:>10,.0f} events per CPU-second")
         print(f"onca (decode, classify, normalize, indicators, Parquet): {rate_onca:>10,.0f} events per CPU-second")
         print(f"ratio onca/baseline: {rate_onca / rate_naive:.2f}x   (target: >= 50,000 events/s per core)")

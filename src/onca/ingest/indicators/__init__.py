@@ -111,4 +111,5 @@ def columns_for(scanners: Iterable[str]) -> list[str]:
 
 def finalize(found: Found) -> dict[str, list[str]]:
     """Column -> sorted values, columns in name order, columns that found nothing left out."""
-    return {column: sorted(items) for column, items in sorted(found.items()) if items}
+    return {column: sorted(items) if len(items) > 1 else list(items)
+            for column, items in sorted(found.items()) if items}

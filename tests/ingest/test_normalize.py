@@ -248,3 +248,18 @@ fields:
     columns = set(arrow_schema(n.schema).names)
     assert {k for k in event if k.startswith("p_any_")} <= columns
     assert "p_any_aws_instance_ids" in columns
+
+
+def test_normalize_validate_applies_to_numbers():
+    n = normalizer("""
+schema: Custom.Class
+fields:
+  - name: class_uid
+    type: int
+    required: true
+    validate:
+      allow: ["4003"]
+""")
+    assert normalize(n, {"class_uid": "4003"})["class_uid"] == 4003
+    with pytest.raises(RecordError, match="class_uid"):
+        normalize(n, {"class_uid": 4001})

@@ -405,6 +405,22 @@ def _array_converter(f: Field, path: str, rel: tuple[str, ...]) -> Converter:
 
 def compile_field(f: Field, path: str, rel: tuple[str, ...] = ()) -> Converter:
     """The converter of one declared value."""
+    convert = _compile_type(f, path, rel)
+    if f.validate is None or f.type in ("string", "object", "array", "json"):
+        return convert
+    check = _validator(f, path)  # numbers and booleans are validated by their text ("3", "true")
+    assert check is not None
+
+    def validated(value: Any, ctx: _Context) -> Any:
+        result = convert(value, ctx)
+        if result is not None:
+            check(_to_string(result, ctx))
+        return result
+
+    return validated
+
+
+def _compile_type(f: Field, path: str, rel: tuple[str, ...]) -> Converter:
     if f.type == "string":
         return _string_converter(f, path)
     if f.type in _INT_RANGES:

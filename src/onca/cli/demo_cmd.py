@@ -14,9 +14,9 @@ from onca.cli.query_cmd import Format, open_lake, render
 from onca.ingest.pipeline import IngestStats, Source
 
 EXAMPLE_QUERIES = (
-    ("Events per log type, across every table",
+    ("The log types with the most events, across every table",
      "SELECT p_log_type, count(*) AS events, min(p_event_time) AS first, max(p_event_time) AS last "
-     "FROM panther_views.all_logs GROUP BY p_log_type ORDER BY events DESC"),
+     "FROM panther_views.all_logs GROUP BY p_log_type ORDER BY events DESC, p_log_type LIMIT 10"),
     ("The IP addresses seen most, in any log",
      "SELECT ip, count(*) AS events FROM (SELECT unnest(p_any_ip_addresses) AS ip FROM panther_views.all_logs) "
      "GROUP BY ip ORDER BY events DESC, ip LIMIT 5"),
@@ -46,7 +46,9 @@ def register(app: typer.Typer) -> None:
                 continue
             total.merge(ingest_paths(registry, [path], Source((log_type,), id="demo", label="demo samples"),
                                      data_dir, show_progress=not quiet))
-        console.print(summary_table(total))
+        console.print(summary_table(total, limit=10))
+        console.print(f"{total.events:,} events of {len(total.by_type)} log types, {total.failures:,} "
+                      f"classification failures", highlight=False)
         if not total.events:
             console.print("no sample events were ingested")
             raise typer.Exit(1)

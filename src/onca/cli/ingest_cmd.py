@@ -73,15 +73,23 @@ def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, d
     return total
 
 
-def summary_table(stats: IngestStats) -> Table:
+def summary_table(stats: IngestStats, limit: int | None = None) -> Table:
+    """Per log type: events, bytes, time; with a limit, the busiest types and one line for the rest."""
     table = Table(title="Ingested")
     for column in ("log type", "table", "events", "bytes", "seconds", "events/s"):
         table.add_column(column, justify="left" if column in ("log type", "table") else "right")
-    for name in sorted(stats.by_type):
+    names = sorted(stats.by_type)
+    if limit is not None and len(names) > limit:
+        names = sorted(names, key=lambda n: (-stats.by_type[n].events, n))[:limit]
+    for name in names:
         s = stats.by_type[name]
         rate = s.events / s.seconds if s.seconds else 0
         table.add_row(name, f"panther_logs.{table_name(name)}", f"{s.events:,}", f"{s.bytes:,}",
                       f"{s.seconds:.2f}", f"{rate:,.0f}")
+    rest = [stats.by_type[n] for n in stats.by_type if n not in names]
+    if rest:
+        table.add_row(f"... {len(rest)} more log types", "", f"{sum(r.events for r in rest):,}",
+                      f"{sum(r.bytes for r in rest):,}", "", "")
     if stats.failures:
         table.add_row("[red]classification failures[/red]", "onca_system.classification_failures",
                       f"{stats.failures:,}", f"{stats.failure_bytes:,}", "", "")

@@ -1,4 +1,4 @@
-"""Email destination against a real SMTP server (aiosmtpd) on loopback, with STARTTLS, implicit TLS and login."""
+"""Email destination against a real SMTP server (aiosmtpd) on loopback: STARTTLS, implicit TLS, login."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ class Mailbox:
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"hunter2", handled=False)  # False: server replies 535
+        # handled=False: the server itself answers a failure with 535
+        return AuthResult(success=auth_data.password == b"hunter2", handled=False)
 
 
 def _free_port() -> int:
@@ -118,9 +119,11 @@ def _config(port: int, **overrides) -> dict:
             "to_addresses": ["soc@example.com", "oncall@example.com"], **overrides}
 
 
-def test_email_starttls_login_sends_plain_and_html(mailbox, starttls_port, certificate, deliver, sample_alert):
-    destination = build_destination("email", _config(
-        starttls_port, security="starttls", ca_file=str(certificate[0]), username="alerts", password="hunter2"))
+def test_email_starttls_login_sends_plain_and_html(mailbox, starttls_port, certificate, deliver,
+                                                    sample_alert):
+    destination = build_destination("email", _config(starttls_port, security="starttls",
+                                                     ca_file=str(certificate[0]), username="alerts",
+                                                     password="hunter2"))
 
     result = deliver(destination, sample_alert)
 
@@ -169,10 +172,11 @@ def test_email_starttls_login_sends_plain_and_html(mailbox, starttls_port, certi
 def test_email_html_escapes_alert_text(mailbox, plain_port, deliver, sample_alert):
     from dataclasses import replace
 
-    alert = replace(sample_alert, title="<script>alert(1)</script>", description="a & b")
+    alert = replace(sample_alert, title="<script>alert(1)</script>\nline two", description="a & b")
     assert deliver(build_destination("email", _config(plain_port)), alert).ok
 
     message = email.message_from_bytes(mailbox.envelopes[0].original_content, policy=email.policy.default)
+    assert message["Subject"] == "[Onca] HIGH: <script>alert(1)</script> line two"
     page = message.get_body(("html",)).get_content()
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -192,6 +196,15 @@ def test_email_untrusted_certificate_is_not_retryable(starttls_port, deliver, sa
     result = deliver(build_destination("email", _config(starttls_port, security="starttls")), sample_alert)
     assert not result.ok and not result.retryable
     assert "CERTIFICATE_VERIFY_FAILED" in result.error
+
+
+def test_email_missing_ca_file_is_not_retryable(starttls_port, deliver, sample_alert, tmp_path):
+    missing = tmp_path / "missing-ca.pem"
+    config = _config(starttls_port, security="starttls", ca_file=str(missing))
+    result = deliver(build_destination("email", config), sample_alert)
+    assert not result.ok and not result.retryable
+    assert result.error == (f"ValueError: ca_file {str(missing)!r} cannot be used: "
+                            "[Errno 2] No such file or directory")
 
 
 def test_email_wrong_password_is_not_retryable(mailbox, starttls_port, certificate, deliver, sample_alert):

@@ -14,9 +14,11 @@ def make(url: str, **extra) -> IncidentIoDestination:
 
 
 def test_incidentio_sends_firing_alert_event(receiver, sample_alert, deliver):
-    receiver.respond(202, {"deduplication_key": sample_alert.id, "message": "Event accepted", "status": "success"})
+    receiver.respond(202, {"deduplication_key": sample_alert.id, "message": "Event accepted",
+                           "status": "success"})
 
-    result = deliver(make(receiver.url, metadata={"team": "security", "severity": "overridden"}), sample_alert)
+    destination = make(receiver.url, metadata={"team": "security", "severity": "overridden"})
+    result = deliver(destination, sample_alert)
 
     assert result.ok and result.status_code == 202
     [request] = receiver.requests
@@ -61,7 +63,8 @@ def test_incidentio_sends_firing_alert_event(receiver, sample_alert, deliver):
 
 
 @pytest.mark.parametrize(("severity", "priority"),
-                         [("CRITICAL", "P1"), ("HIGH", "P2"), ("MEDIUM", "P3"), ("LOW", "P4"), ("INFO", "P5")])
+                         [("CRITICAL", "P1"), ("HIGH", "P2"), ("MEDIUM", "P3"), ("LOW", "P4"),
+                          ("INFO", "P5")])
 def test_incidentio_priority_follows_severity(receiver, sample_alert, deliver, severity, priority):
     deliver(make(receiver.url), dataclasses.replace(sample_alert, severity=severity))
     assert receiver.requests[0].json()["metadata"]["priority"] == priority

@@ -9,8 +9,8 @@ from onca.alerts.destinations.servicenow import ServiceNowDestination
 
 
 def make(url: str, **extra) -> ServiceNowDestination:
-    return build_destination("servicenow", {"name": "SNOW", "instance_url": url, "username": "onca.integration",
-                                            "password": "pa:ss", **extra})
+    return build_destination("servicenow", {"name": "SNOW", "instance_url": url,
+                                            "username": "onca.integration", "password": "pa:ss", **extra})
 
 
 def test_servicenow_creates_incident_with_basic_auth(receiver, sample_alert, deliver):
@@ -66,7 +66,8 @@ def test_servicenow_creates_incident_with_basic_auth(receiver, sample_alert, del
 @pytest.mark.parametrize(("severity", "impact", "urgency"), [
     ("CRITICAL", "1", "1"), ("HIGH", "1", "2"), ("MEDIUM", "2", "2"), ("LOW", "2", "3"), ("INFO", "3", "3"),
 ])
-def test_servicenow_severity_sets_impact_and_urgency(receiver, sample_alert, deliver, severity, impact, urgency):
+def test_servicenow_severity_sets_impact_and_urgency(receiver, sample_alert, deliver, severity, impact,
+                                                     urgency):
     deliver(make(receiver.url), dataclasses.replace(sample_alert, severity=severity))
 
     body = receiver.requests[0].json()

@@ -1,4 +1,4 @@
-"""SNS destination against moto's server on loopback: published alerts are read back through a subscribed queue."""
+"""SNS destination against moto's server on loopback: alerts are read back through a subscribed queue."""
 
 from __future__ import annotations
 
@@ -43,14 +43,15 @@ def subscribed_topic(url: str, fifo: bool = False) -> tuple[str, str]:
     topic_arn = sns.create_topic(Name=name + suffix, Attributes=topic_attributes)["TopicArn"]
     queue_attributes = {"FifoQueue": "true"} if fifo else {}
     queue_url = sqs.create_queue(QueueName=name + suffix, Attributes=queue_attributes)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+    queue_arn = attributes["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return topic_arn, queue_url
 
 
 def received(url: str, queue_url: str) -> list[dict]:
-    answer = aws("sqs", url).receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                             WaitTimeSeconds=0)
+    answer = aws("sqs", url).receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                             AttributeNames=["All"], WaitTimeSeconds=0)
     return answer.get("Messages", [])
 
 
@@ -112,8 +113,8 @@ def test_sns_missing_topic_is_not_retryable(moto_url, sample_alert, deliver):
     assert result.error.startswith("NotFound")
 
 
-ERROR_XML = ("<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-             "<RequestId>6f1c2a9e</RequestId></ErrorResponse>")
+ERROR_XML = ("<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
+             "</Error><RequestId>6f1c2a9e</RequestId></ErrorResponse>")
 
 
 def test_sns_server_error_is_retryable(receiver, sample_alert, deliver):

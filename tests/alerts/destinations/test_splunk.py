@@ -32,7 +32,8 @@ def test_splunk_posts_event_to_hec(receiver, sample_alert, deliver):
         "event": webhook_payload(sample_alert),
     }
     event = body["event"]
-    assert (event["alertId"], event["id"], event["severity"]) == (sample_alert.id, "AWS.Console.RootLogin", "HIGH")
+    assert (event["alertId"], event["id"], event["severity"]) == (
+        sample_alert.id, "AWS.Console.RootLogin", "HIGH")
     assert (event["eventCount"], event["firstEventTime"], event["lastEventTime"]) == (
         3, "2024-05-14T09:28:41Z", "2024-05-14T09:30:55Z")
     assert event["link"] == sample_alert.url

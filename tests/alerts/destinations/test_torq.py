@@ -9,7 +9,8 @@ PATH = "/v1/webhooks/2f1e0d9c-8b7a-4e5f-9d3c-2b1a0f9e8d7c"
 
 
 def make(url: str, **extra) -> TorqDestination:
-    return build_destination("torq", {"name": "Torq", "webhook_url": url, "secret": "f3a9c2e1b7d84e6a", **extra})
+    return build_destination("torq", {"name": "Torq", "webhook_url": url, "secret": "f3a9c2e1b7d84e6a",
+                                      **extra})
 
 
 def test_torq_posts_alert_with_secret_header(receiver, sample_alert, deliver):

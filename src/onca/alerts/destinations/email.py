@@ -1,7 +1,7 @@
 """Email over SMTP: one message per alert, plain text with an HTML alternative.
 
-smtplib runs in a worker thread so a slow mail relay never blocks the event loop. SMTP's own reply classes decide
-what is worth retrying: 4xx replies and network failures are transient, 5xx replies are final.
+smtplib runs in a worker thread so a slow mail relay never blocks the event loop. SMTP's own reply classes
+decide what is worth retrying: 4xx replies and network failures are transient, 5xx replies are final.
 """
 
 from __future__ import annotations
@@ -39,15 +39,18 @@ class EmailConfig(DestinationConfig):
                       examples=[587])
     security: Literal["starttls", "tls", "none"] = Field(
         default="starttls",
-        description="`starttls` upgrades the connection before authenticating, `tls` connects with TLS from the "
-                    "start (port 465), `none` sends in the clear (only for a relay on a trusted network).",
+        description="`starttls` upgrades the connection before authenticating, `tls` connects with TLS "
+                    "from the start (port 465), `none` sends in the clear (only for a relay on a trusted "
+                    "network).",
         examples=["starttls"])
-    ca_file: str = Field(default="", description="PEM file of CA certificates to trust instead of the system's, "
-                                                 "for a relay with a private CA.",
+    ca_file: str = Field(default="",
+                         description="PEM file of CA certificates to trust instead of the system's, for a "
+                                     "relay with a private CA.",
                          examples=["/etc/onca/smtp-ca.pem"])
     username: str = Field(default="", description="Login user; empty sends without authenticating.",
                           examples=["alerts@example.com"])
-    password: SecretStr = Field(default=SecretStr(""), description="Login password.", examples=["app-password"])
+    password: SecretStr = Field(default=SecretStr(""), description="Login password.",
+                                examples=["app-password"])
     from_address: str = Field(description="Sender, optionally with a display name.",
                               examples=["Onca Alerts <alerts@example.com>"])
     to_addresses: tuple[str, ...] = Field(min_length=1, description="Recipients.",
@@ -112,7 +115,8 @@ def html_body(alert: Alert) -> str:
 
 
 def _smtp_failure(exc: Exception) -> DeliveryResult:
-    """4xx replies, a dropped connection and network errors are transient; 5xx and TLS/config problems are not."""
+    """4xx replies, a dropped connection and network errors are transient; 5xx and TLS or config problems
+    are not."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(f"{rcpt}: {code} {msg.decode(errors='replace')}"
@@ -120,9 +124,11 @@ def _smtp_failure(exc: Exception) -> DeliveryResult:
         return DeliveryResult(ok=False, retryable=any(400 <= c < 500 for c in codes),
                               error=f"all recipients refused: {detail}")
     if isinstance(exc, smtplib.SMTPResponseException):
-        message = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        reply = exc.smtp_error
+        message = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
         return DeliveryResult(ok=False, retryable=400 <= exc.smtp_code < 500,
                               error=f"{type(exc).__name__}: SMTP {exc.smtp_code} {message}")
+    # smtplib and ssl errors are OSErrors too, but they do not heal by waiting
     retryable = isinstance(exc, smtplib.SMTPServerDisconnected) or (
         isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException | ssl.SSLError))
     return DeliveryResult(ok=False, retryable=retryable, error=f"{type(exc).__name__}: {exc}")
@@ -136,7 +142,8 @@ class EmailDestination(Destination):
 
     def message(self, alert: Alert) -> EmailMessage:
         message = EmailMessage()
-        message["Subject"] = f"{self.config.subject_prefix} {alert.severity}: {alert.title}".strip()
+        subject = f"{self.config.subject_prefix} {alert.severity}: {alert.title}"
+        message["Subject"] = " ".join(subject.split())  # a header holds no line breaks
         message["From"] = self.config.from_address
         message["To"] = ", ".join(self.config.to_addresses)
         message["Date"] = format_datetime(datetime.now(UTC))
@@ -149,7 +156,10 @@ class EmailDestination(Destination):
 
     def _deliver(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
         cfg = self.config
-        context = ssl.create_default_context(cafile=cfg.ca_file or None)
+        try:
+            context = ssl.create_default_context(cafile=cfg.ca_file or None)
+        except OSError as exc:  # a configuration problem, not a network one: raised as such so it is final
+            raise ValueError(f"ca_file {cfg.ca_file!r} cannot be used: {exc}") from None
         smtp: smtplib.SMTP
         if cfg.security == "tls":
             smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout_seconds, context=context)

@@ -1,9 +1,10 @@
 """incident.io: alerts arrive as alert events on an HTTP alert source
 (`POST /v2/alert_events/http/{alert_source_config_id}` with the source's bearer token).
 
-The alert ID is the deduplication key, so a re-sent alert updates the same incident.io alert instead of opening
-another. incident.io alert events carry no priority of their own; `metadata.priority` holds P1 (CRITICAL) to
-P5 (INFO), the scale Panther uses for Opsgenie, for the alert source's attribute mapping to pick up.
+The alert ID is the deduplication key, so a re-sent alert updates the same incident.io alert instead of
+opening another. incident.io alert events carry no priority of their own; `metadata.priority` holds P1
+(CRITICAL) to P5 (INFO), the scale Panther uses for Opsgenie, for the alert source's attribute mapping to
+pick up.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class IncidentIoDestination(Destination):
     config: IncidentIoConfig
 
     def endpoint(self) -> str:
-        return f"{str(self.config.api_url).rstrip('/')}/v2/alert_events/http/{self.config.alert_source_config_id}"
+        base = str(self.config.api_url).rstrip("/")
+        return f"{base}/v2/alert_events/http/{self.config.alert_source_config_id}"
 
     def payload(self, alert: Alert) -> dict[str, Any]:
         metadata: dict[str, Any] = {

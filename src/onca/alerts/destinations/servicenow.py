@@ -1,4 +1,5 @@
-"""ServiceNow: each alert opens an incident through the Table API (`POST /api/now/table/incident`, basic auth).
+"""ServiceNow: each alert opens an incident through the Table API (`POST /api/now/table/incident`, basic
+auth).
 
 Severity becomes ServiceNow's impact and urgency, chosen so that ServiceNow's own priority matrix yields one
 distinct priority per severity (CRITICAL -> 1 Critical ... INFO -> 5 Planning).
@@ -42,7 +43,8 @@ class ServiceNowConfig(DestinationConfig):
     password: SecretStr = Field(description="That user's password.", examples=["s3cret"])
     table: str = Field(default="incident", pattern=r"^[A-Za-z0-9_]+$",
                        description="Table the records are created in.", examples=["incident"])
-    assignment_group: str = Field(default="", description="Assignment group (name or sys_id) set on new incidents.",
+    assignment_group: str = Field(default="",
+                                  description="Assignment group (name or sys_id) set on new incidents.",
                                   examples=["Security Operations"])
     category: str = Field(default="", description="Category set on new incidents.", examples=["security"])
     caller_id: str = Field(default="", description="Caller (user name or sys_id) set on new incidents.",
@@ -78,7 +80,8 @@ def incident_description(alert: Alert) -> str:
         if text:
             lines += ["", f"{label}:", text]
     if alert.alert_context:
-        lines += ["", "Alert context:", json.dumps(alert.alert_context, indent=2, sort_keys=True, default=str)]
+        context = json.dumps(alert.alert_context, indent=2, sort_keys=True, default=str)
+        lines += ["", "Alert context:", context]
     return "\n".join(lines)
 
 

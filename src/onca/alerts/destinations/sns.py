@@ -1,7 +1,8 @@
 """Amazon SNS: each alert is published to a topic, the custom webhook document as the message.
 
-`severity`, `alert_id`, `detection_id` and `alert_type` also go out as message attributes, so subscription filter
-policies can route on them. FIFO topics get the detection as message group and the alert ID as deduplication ID.
+`severity`, `alert_id`, `detection_id` and `alert_type` also go out as message attributes, so subscription
+filter policies can route on them. FIFO topics get the detection as message group and the alert ID as
+deduplication ID.
 
 This module also holds what the AWS destinations share (connection settings, the client, error mapping).
 boto3 blocks, so calls run in a worker thread; botocore's own retries are off because delivery retries above.
@@ -28,8 +29,9 @@ from onca.alerts.model import Alert
 
 # error codes AWS answers with 4xx that still mean "slow down and try again"
 THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "KMSThrottlingException", "KMSThrottling",
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
+    "RequestThrottledException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown",
+    "KMSThrottlingException", "KMSThrottling",
 })
 SUBJECT_LIMIT = 99  # SNS subjects must be shorter than 100 characters
 
@@ -41,7 +43,8 @@ class AwsConnection(DestinationConfig):
                         description="AWS region; empty takes it from the ARN or URL, else the SDK's default.",
                         examples=["us-east-1"])
     endpoint_url: AnyHttpUrl | None = Field(
-        default=None, description="Service endpoint to use instead of AWS's (a VPC endpoint, or a local emulator).",
+        default=None,
+        description="Service endpoint to use instead of AWS's (a VPC endpoint, or a local emulator).",
         examples=["https://vpce-0a1b2c3d.sns.us-east-1.vpce.amazonaws.com"])
     access_key_id: str = Field(default="", description="Access key ID; empty uses the SDK's credential chain "
                                                        "(environment, profile, instance or task role).",
@@ -83,11 +86,13 @@ class AwsClient:
 
 
 def result_from_boto_error(exc: Exception) -> DeliveryResult:
-    """5xx, throttling and network failures are transient; other AWS errors (bad ARN, access denied) are not."""
+    """5xx, throttling and network failures are transient; other AWS errors (bad ARN, access denied) are
+    not."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        retryable = status is None or status >= 500 or status in (408, 429) or error.get("Code") in THROTTLING_CODES
+        throttled = error.get("Code") in THROTTLING_CODES
+        retryable = status is None or status >= 500 or status in (408, 429) or throttled
         return DeliveryResult(ok=False, retryable=retryable, status_code=status,
                               response=str(error.get("Message", ""))[:4096],
                               error=f"{error.get('Code', 'ClientError')}: {exc}")
@@ -131,7 +136,8 @@ class SnsDestination(Destination):
 
     def publish_request(self, alert: Alert) -> dict[str, Any]:
         request: dict[str, Any] = {"TopicArn": self.config.topic_arn, "Message": document(alert),
-                                   "Subject": sns_subject(alert), "MessageAttributes": message_attributes(alert)}
+                                   "Subject": sns_subject(alert),
+                                   "MessageAttributes": message_attributes(alert)}
         if self.config.topic_arn.endswith(".fifo"):
             request["MessageGroupId"] = alert.detection_id
             request["MessageDeduplicationId"] = alert.id

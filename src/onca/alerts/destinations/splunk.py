@@ -1,8 +1,8 @@
 """Splunk: each alert is one event sent to the HTTP Event Collector (`POST /services/collector/event`,
 `Authorization: Splunk <token>`).
 
-The event body is the custom webhook document; the HEC envelope sets the event time to the alert's creation time
-and, when configured, the index, sourcetype, source and host it is filed under.
+The event body is the custom webhook document; the HEC envelope sets the event time to the alert's creation
+time and, when configured, the index, sourcetype, source and host it is filed under.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ class SplunkConfig(DestinationConfig):
                             examples=["https://splunk.example.com:8088", "https://http-inputs-acme.splunkcloud.com"])
     token: SecretStr = Field(description="HEC token, sent as `Authorization: Splunk <token>`.",
                              examples=["b0221cd8-c4b4-465a-9a3c-273e3a75aa29"])
-    index: str = Field(default="", description="Index the events go to; empty uses the token's default index.",
+    index: str = Field(default="",
+                       description="Index the events go to; empty uses the token's default index.",
                        examples=["security_alerts"])
     sourcetype: str = Field(default="onca:alert", description="Sourcetype of the events.",
                             examples=["onca:alert", "_json"])

@@ -1,6 +1,6 @@
-"""Amazon SQS: each alert is one message on a queue, the custom webhook document as its body, with the same
-message attributes as SNS (`severity`, `alert_id`, `detection_id`, `alert_type`). FIFO queues get the detection as
-message group and the alert ID as deduplication ID.
+"""Amazon SQS: each alert is one message on a queue, the custom webhook document as its body, with the
+same message attributes as SNS (`severity`, `alert_id`, `detection_id`, `alert_type`). FIFO queues get the
+detection as message group and the alert ID as deduplication ID.
 """
 
 from __future__ import annotations

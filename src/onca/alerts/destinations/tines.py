@@ -31,7 +31,8 @@ class TinesConfig(DestinationConfig):
         description="URL of the Webhook action, without its secret.",
         examples=["https://example-tenant.tines.com/webhook/4b6e3a1f0d9c8b7a6e5f4d3c2b1a0f9e"])
     secret: SecretStr | None = Field(
-        default=None, description="The Webhook action's secret; leave empty if it is already in `webhook_url`.",
+        default=None,
+        description="The Webhook action's secret; leave empty if it is already in `webhook_url`.",
         examples=["d41d8cd98f00b204e9800998ecf8427e"])
     secret_in: Literal["path", "header"] = Field(
         default="path",

@@ -1,5 +1,6 @@
 """Torq: the alert is POSTed to a Torq webhook trigger integration, authenticated by the secret header the
-integration was created with (`X-Torq-Token` unless chosen otherwise). The body is the custom webhook document.
+integration was created with (`X-Torq-Token` unless chosen otherwise). The body is the custom webhook
+document.
 """
 
 from __future__ import annotations

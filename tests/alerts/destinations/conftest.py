@@ -85,7 +85,7 @@ class _Response:
 
 def _response(status: int, body: bytes | str | dict | list, headers: dict[str, str] | None) -> _Response:
     headers = dict(headers or {})
-    if isinstance(body, (dict, list)):
+    if isinstance(body, dict | list):
         body = json.dumps(body).encode()
         headers.setdefault("Content-Type", "application/json")
     elif isinstance(body, str):
@@ -113,11 +113,11 @@ class Receiver:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def respond(self, status: int, body: bytes | str | dict | list = b"", headers: dict[str, str] | None = None,
-                *, times: int | None = None) -> None:
+    def respond(self, status: int, body: bytes | str | dict | list = b"",
+                headers: dict[str, str] | None = None, *, times: int | None = None) -> None:
         """Answer following requests with this status, body and headers.
 
-        Without `times` this becomes the answer for every request from now on (any queued answers are dropped);
+        Without `times` this becomes the answer for every request from now on (queued answers are dropped);
         with `times=n` it is queued for the next n requests, after which the standing answer applies again.
         A dict or list body is sent as JSON, a str as text.
         """
@@ -211,7 +211,8 @@ def deliver(_tls_context: ssl.SSLContext) -> Callable[[Destination, Alert], Deli
 
     def run(destination: Destination, alert: Alert) -> DeliveryResult:
         async def send() -> DeliveryResult:
-            async with httpx.AsyncClient(timeout=destination.config.timeout_seconds, verify=_tls_context) as client:
+            timeout = destination.config.timeout_seconds
+            async with httpx.AsyncClient(timeout=timeout, verify=_tls_context) as client:
                 return await destination.send(alert, client)
 
         return asyncio.run(send())
@@ -235,8 +236,8 @@ def sample_alert() -> Alert:
         dedup="198.51.100.23",
         event_count=3,
         log_types=("AWS.CloudTrail",),
-        description="The root account signed in to the AWS console. Root should only be used for break-glass tasks.",
-        runbook="Confirm with the account owner; if unexpected, rotate the root password and review CloudTrail.",
+        description="The root account signed in to the AWS console. Root is for break-glass tasks only.",
+        runbook="Confirm with the account owner; if unexpected, rotate the root password, review CloudTrail.",
         reference="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html",
         tags=("AWS", "Identity & Access Management", "Privilege Escalation"),
         reports={"MITRE ATT&CK": ["TA0004:T1078"]},

@@ -15,7 +15,8 @@ def make(api_url: str, **extra):
 
 
 def test_asana_creates_a_task_in_the_project(receiver, sample_alert, deliver):
-    receiver.respond(201, {"data": {"gid": "1208000000000001", "resource_type": "task", "name": sample_alert.title}})
+    receiver.respond(201, {"data": {"gid": "1208000000000001", "resource_type": "task",
+                                    "name": sample_alert.title}})
     result = deliver(make(receiver.url, assignee="analyst@example.com"), sample_alert)
 
     assert result.ok and result.status_code == 201
@@ -44,8 +45,8 @@ def test_asana_creates_a_task_in_the_project(receiver, sample_alert, deliver):
 
 
 def test_asana_task_without_optional_parts(receiver, sample_alert, deliver):
-    alert = dataclasses.replace(sample_alert, description="", runbook="", reference="", tags=(), alert_context={},
-                                url="", log_types=())
+    alert = dataclasses.replace(sample_alert, description="", runbook="", reference="", tags=(),
+                                alert_context={}, url="", log_types=())
     deliver(make(receiver.url), alert)
 
     task = receiver.requests[0].json()["data"]

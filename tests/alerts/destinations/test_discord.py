@@ -1,6 +1,9 @@
 import dataclasses
 import json
 
+import pydantic
+import pytest
+
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.discord import embed
 
@@ -47,7 +50,7 @@ def test_discord_posts_an_embed(receiver, sample_alert, deliver):
 
 
 def test_discord_username_avatar_and_thread(receiver, sample_alert, deliver):
-    deliver(make(receiver.url + "", username="SecOps", avatar_url="https://onca.example.com/logo.png",
+    deliver(make(receiver.url, username="SecOps", avatar_url="https://onca.example.com/logo.png",
                  thread_id="1098765432109876543"), sample_alert)
 
     [request] = receiver.requests
@@ -71,8 +74,8 @@ def test_discord_embed_stays_within_discord_limits(sample_alert):
 
 
 def test_discord_embed_without_optional_parts(sample_alert):
-    result = embed(dataclasses.replace(sample_alert, description="", runbook="", reference="", alert_context={},
-                                       url="", severity="INFO"))
+    result = embed(dataclasses.replace(sample_alert, description="", runbook="", reference="",
+                                       alert_context={}, url="", severity="INFO"))
 
     assert "url" not in result and "description" not in result
     assert [field["name"] for field in result["fields"]] == [
@@ -112,3 +115,10 @@ def test_discord_connection_refused_is_retryable(refused_url, sample_alert, deli
     result = deliver(make(refused_url), sample_alert)
 
     assert not result.ok and result.retryable
+
+
+def test_discord_webhook_url_is_kept_secret_and_must_be_a_url():
+    destination = make("https://discord.com")
+    assert "AbCdEfGhIjKlMnOp" not in repr(destination.config)
+    with pytest.raises(pydantic.ValidationError, match="not an http"):
+        build_destination("discord", {"name": "d", "webhook_url": "not a url"})

@@ -10,8 +10,8 @@ TOKEN = "github_pat_11ABCDEFG0123456789_abcdefghij"
 
 
 def make(api_url: str, **extra):
-    return build_destination("github", {"name": "gh", "token": TOKEN, "owner": "acme", "repo": "security-alerts",
-                                        "api_url": api_url, **extra})
+    return build_destination("github", {"name": "gh", "token": TOKEN, "owner": "acme",
+                                        "repo": "security-alerts", "api_url": api_url, **extra})
 
 
 def test_github_creates_an_issue(receiver, sample_alert, deliver):
@@ -69,7 +69,8 @@ def test_github_rate_limit_403_is_retryable(receiver, sample_alert, deliver):
 
 
 def test_github_secondary_rate_limit_is_retryable(receiver, sample_alert, deliver):
-    receiver.respond(403, {"message": "You have exceeded a secondary rate limit."}, headers={"retry-after": "60"})
+    receiver.respond(403, {"message": "You have exceeded a secondary rate limit."},
+                     headers={"retry-after": "60"})
     result = deliver(make(receiver.url), sample_alert)
 
     assert not result.ok and result.retryable

@@ -25,7 +25,8 @@ def test_jira_creates_an_issue_with_an_adf_description(receiver, sample_alert, d
     assert result.ok and result.status_code == 201 and "SEC-24" in result.response
     [request] = receiver.requests
     assert request.method == "POST" and request.path == "/rest/api/3/issue"
-    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"bot@example.com:ATATT3xFfGF0token").decode()
+    credentials = base64.b64encode(b"bot@example.com:ATATT3xFfGF0token").decode()
+    assert request.headers["authorization"] == f"Basic {credentials}"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["accept"] == "application/json"
     assert request.json() == {"fields": {
@@ -45,7 +46,8 @@ def test_jira_creates_an_issue_with_an_adf_description(receiver, sample_alert, d
                     {"type": "text", "text": "AWS.Console.RootLogin", "marks": [{"type": "code"}]}]}]},
                 {"type": "listItem", "content": [{"type": "paragraph", "content": [
                     strong("Alert ID: "),
-                    {"type": "text", "text": "7c9e4b1f2a6d4e8f9b0c1d2e3f405162", "marks": [{"type": "code"}]}]}]},
+                    {"type": "text", "text": "7c9e4b1f2a6d4e8f9b0c1d2e3f405162",
+                     "marks": [{"type": "code"}]}]}]},
                 {"type": "listItem", "content": [{"type": "paragraph", "content": [
                     strong("Events: "),
                     {"type": "text", "text": "3 between 2024-05-14T09:28:41Z and 2024-05-14T09:30:55Z"}]}]},
@@ -61,7 +63,8 @@ def test_jira_creates_an_issue_with_an_adf_description(receiver, sample_alert, d
             {"type": "paragraph", "content": [
                 {"type": "text", "text": sample_alert.reference,
                  "marks": [{"type": "link", "attrs": {"href": sample_alert.reference}}]}]},
-            {"type": "heading", "attrs": {"level": 3}, "content": [{"type": "text", "text": "Alert context"}]},
+            {"type": "heading", "attrs": {"level": 3},
+             "content": [{"type": "text", "text": "Alert context"}]},
             {"type": "codeBlock", "attrs": {"language": "json"},
              "content": [{"type": "text", "text": json.dumps(sample_alert.alert_context, indent=2)}]},
             {"type": "paragraph", "content": [

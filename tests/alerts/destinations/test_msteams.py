@@ -1,6 +1,9 @@
 import dataclasses
 import json
 
+import pydantic
+import pytest
+
 from onca.alerts.destinations import build_destination
 
 WORKFLOW_PATH = ("/workflows/0123abcd/triggers/manual/paths/invoke?api-version=2016-06-01"
@@ -48,18 +51,19 @@ def test_msteams_posts_an_adaptive_card(receiver, sample_alert, deliver):
                     {"type": "TextBlock", "text": "Runbook", "wrap": True, "weight": "Bolder"},
                     {"type": "TextBlock", "text": sample_alert.runbook, "wrap": True, "spacing": "None"},
                     {"type": "TextBlock", "text": "Alert context", "wrap": True, "weight": "Bolder"},
-                    {"type": "TextBlock", "text": json.dumps(sample_alert.alert_context, indent=2), "wrap": True,
-                     "fontType": "Monospace", "spacing": "None"},
+                    {"type": "TextBlock", "text": json.dumps(sample_alert.alert_context, indent=2),
+                     "wrap": True, "fontType": "Monospace", "spacing": "None"},
                 ],
-                "actions": [{"type": "Action.OpenUrl", "title": "View alert in Onca", "url": sample_alert.url}],
+                "actions": [{"type": "Action.OpenUrl", "title": "View alert in Onca",
+                             "url": sample_alert.url}],
             },
         }],
     }
 
 
 def test_msteams_leaves_out_what_the_alert_lacks(receiver, sample_alert, deliver):
-    alert = dataclasses.replace(sample_alert, description="", runbook="", reference="", alert_context={}, url="",
-                                severity="MEDIUM")
+    alert = dataclasses.replace(sample_alert, description="", runbook="", reference="", alert_context={},
+                                url="", severity="MEDIUM")
     deliver(make(receiver.url), alert)
 
     content = receiver.requests[0].json()["attachments"][0]["content"]
@@ -78,16 +82,17 @@ def test_msteams_legacy_connector_success(receiver, sample_alert, deliver):
 
 
 def test_msteams_legacy_connector_throttling_in_a_200_is_retryable(receiver, sample_alert, deliver):
-    receiver.respond(200, "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP "
-                          "error 429 with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=abc.0")
+    receiver.respond(200, "Webhook message delivery failed with error: Microsoft Teams endpoint returned "
+                          "HTTP error 429 with ContextId tcid=0,server=msgapi-production-eus,cv=abc.0")
     result = deliver(make(receiver.url), sample_alert)
 
-    assert not result.ok and result.retryable and result.error.startswith("Teams: Webhook message delivery failed")
+    assert not result.ok and result.retryable
+    assert result.error.startswith("Teams: Webhook message delivery failed")
 
 
 def test_msteams_legacy_connector_rejection_in_a_200_is_final(receiver, sample_alert, deliver):
-    receiver.respond(200, "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP "
-                          "error 413 with ContextId tcid=0")
+    receiver.respond(200, "Webhook message delivery failed with error: Microsoft Teams endpoint returned "
+                          "HTTP error 413 with ContextId tcid=0")
     result = deliver(make(receiver.url), sample_alert)
 
     assert not result.ok and not result.retryable
@@ -113,3 +118,10 @@ def test_msteams_connection_refused_is_retryable(refused_url, sample_alert, deli
     result = deliver(make(refused_url), sample_alert)
 
     assert not result.ok and result.retryable
+
+
+def test_msteams_webhook_url_is_kept_secret_and_must_be_a_url():
+    destination = make("https://prod-00.westus.logic.azure.com:443")
+    assert "sig=XXXX" not in repr(destination.config)
+    with pytest.raises(pydantic.ValidationError, match="not an http"):
+        build_destination("msteams", {"name": "teams", "webhook_url": "ftp://example.com/hook"})

@@ -76,7 +76,8 @@ def test_opsgenie_maps_severity_to_priority_like_panther(receiver, sample_alert,
 
 
 def test_opsgenie_keeps_fields_within_opsgenie_limits(receiver, sample_alert, deliver):
-    alert = dataclasses.replace(sample_alert, title="t" * 300, tags=tuple(f"tag{i}" + "x" * 60 for i in range(30)),
+    long_tags = tuple(f"tag{i}" + "x" * 60 for i in range(30))
+    alert = dataclasses.replace(sample_alert, title="t" * 300, tags=long_tags,
                                 alert_context={"nested": {"a": [1, 2]}})
     deliver(make(receiver.url), alert)
 

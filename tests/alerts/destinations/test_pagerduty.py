@@ -8,7 +8,8 @@ ROUTING_KEY = "R0UT1NGK3Y0123456789ABCDEFGHIJKL"
 
 
 def make(api_url: str, **extra):
-    return build_destination("pagerduty", {"name": "pd", "routing_key": ROUTING_KEY, "api_url": api_url, **extra})
+    return build_destination("pagerduty", {"name": "pd", "routing_key": ROUTING_KEY, "api_url": api_url,
+                                           **extra})
 
 
 def test_pagerduty_enqueues_a_trigger_event(receiver, sample_alert, deliver):
@@ -67,7 +68,8 @@ def test_pagerduty_maps_severity_like_panther(receiver, sample_alert, deliver, s
 
 
 def test_pagerduty_omits_links_it_does_not_have(receiver, sample_alert, deliver):
-    deliver(make(receiver.url, source="onca-prod"), dataclasses.replace(sample_alert, url="", reference="ask bob"))
+    deliver(make(receiver.url, source="onca-prod"),
+            dataclasses.replace(sample_alert, url="", reference="ask bob"))
 
     event = receiver.requests[0].json()
     assert "links" not in event and "client_url" not in event
@@ -81,8 +83,8 @@ def test_pagerduty_truncates_long_summaries(receiver, sample_alert, deliver):
 
 
 def test_pagerduty_rate_limit_is_retryable(receiver, sample_alert, deliver):
-    receiver.respond(429, {"status": "throttle event", "message": "Requests for this service are arriving too "
-                                                                  "quickly.  Please retry later."})
+    receiver.respond(429, {"status": "throttle event", "message": "Requests for this service are arriving "
+                                                                  "too quickly. Please retry later."})
     result = deliver(make(receiver.url), sample_alert)
 
     assert not result.ok and result.retryable and result.status_code == 429

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.pubsub import PubSubDestination
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 TOKEN = {"access_token": "ya29.c.onca-test-token", "expires_in": 3599, "token_type": "Bearer"}
 PUBLISHED = {"messageIds": ["4711"]}
@@ -69,7 +69,7 @@ def test_pubsub_exchanges_signed_jwt_then_publishes(receiver, rsa_key, sample_al
     assert message["attributes"] == {"severity": "HIGH", "alert_id": sample_alert.id,
                                      "detection_id": "AWS.Console.RootLogin", "alert_type": "rule"}
     document = json.loads(base64.b64decode(message["data"]))
-    assert document == webhook_payload(sample_alert)
+    assert document == alert_document(sample_alert)
     assert (document["alertId"], document["link"], document["eventCount"]) == (
         sample_alert.id, sample_alert.url, 3)
     assert set(message) == {"data", "attributes"}

@@ -32,7 +32,8 @@ def expected_blocks(alert) -> list[dict]:
             {"type": "mrkdwn", "text": "*Last event*\n2024-05-14T09:30:55Z"},
         ]},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Runbook*\n{alert.runbook}"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Reference*\n<{alert.reference}|{alert.reference}>"}},
+        {"type": "section",
+         "text": {"type": "mrkdwn", "text": f"*Reference*\n<{alert.reference}|{alert.reference}>"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Alert context*\n```{context}```"}},
         {"type": "actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": "View alert in Onca"}, "url": alert.url,
@@ -141,3 +142,10 @@ def test_slack_connection_refused_is_retryable(refused_url, sample_alert, delive
 def test_slack_config_needs_exactly_one_mode(config):
     with pytest.raises(pydantic.ValidationError, match="webhook_url"):
         build_destination("slack", {"name": "slack", **config})
+
+
+def test_slack_webhook_url_is_kept_secret_and_must_be_a_url():
+    destination = build_destination("slack", {"name": "s", "webhook_url": "https://hooks.slack.com/services/T/B/X1"})
+    assert "X1" not in repr(destination.config)
+    with pytest.raises(pydantic.ValidationError, match="not an http"):
+        build_destination("slack", {"name": "s", "webhook_url": "hooks.slack.com/services/T/B/X1"})

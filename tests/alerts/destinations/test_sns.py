@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.sns import SnsDestination
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
 
@@ -72,7 +72,7 @@ def test_sns_publishes_alert_document_with_attributes(moto_url, sample_alert, de
     assert notification["TopicArn"] == topic_arn
     assert notification["MessageId"] == result.response
     assert notification["Subject"] == "[HIGH] AWS root login detected from [198.51.100.23]"
-    assert json.loads(notification["Message"]) == webhook_payload(sample_alert)
+    assert json.loads(notification["Message"]) == alert_document(sample_alert)
     assert json.loads(notification["Message"])["alertId"] == sample_alert.id
     assert notification["MessageAttributes"] == {
         "severity": {"Type": "String", "Value": "HIGH"},

@@ -3,7 +3,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.splunk import SplunkDestination
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 
 def make(url: str, **extra) -> SplunkDestination:
@@ -29,7 +29,7 @@ def test_splunk_posts_event_to_hec(receiver, sample_alert, deliver):
         "index": "security_alerts",
         "sourcetype": "onca:alert",
         "source": "onca",
-        "event": webhook_payload(sample_alert),
+        "event": alert_document(sample_alert),
     }
     event = body["event"]
     assert (event["alertId"], event["id"], event["severity"]) == (

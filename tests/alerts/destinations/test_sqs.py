@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.sqs import SqsDestination, region_of
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
 
@@ -62,7 +62,7 @@ def test_sqs_sends_alert_document_with_attributes(moto_url, sample_alert, delive
     [message] = received(moto_url, queue_url)
     assert message["MessageId"] == result.response
     body = json.loads(message["Body"])
-    assert body == webhook_payload(sample_alert)
+    assert body == alert_document(sample_alert)
     assert (body["alertId"], body["title"], body["eventCount"]) == (sample_alert.id, sample_alert.title, 3)
     assert message["MessageAttributes"] == {
         "severity": {"DataType": "String", "StringValue": "HIGH"},

@@ -3,7 +3,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.tines import TinesDestination
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 PATH = "/webhook/4b6e3a1f0d9c8b7a6e5f4d3c2b1a0f9e"
 
@@ -24,7 +24,7 @@ def test_tines_secret_is_the_last_path_segment(receiver, sample_alert, deliver):
     assert request.headers["content-type"] == "application/json"
     assert "authorization" not in request.headers
     body = request.json()
-    assert body == webhook_payload(sample_alert)
+    assert body == alert_document(sample_alert)
     assert (body["alertId"], body["title"], body["severity"], body["eventCount"]) == (
         sample_alert.id, sample_alert.title, "HIGH", 3)
     assert body["link"] == sample_alert.url

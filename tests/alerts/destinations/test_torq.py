@@ -3,7 +3,7 @@ from pydantic import ValidationError
 
 from onca.alerts.destinations import build_destination
 from onca.alerts.destinations.torq import TorqDestination
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 
 PATH = "/v1/webhooks/2f1e0d9c-8b7a-4e5f-9d3c-2b1a0f9e8d7c"
 
@@ -25,7 +25,7 @@ def test_torq_posts_alert_with_secret_header(receiver, sample_alert, deliver):
     assert request.headers["x-torq-token"] == "f3a9c2e1b7d84e6a"
     assert request.headers["content-type"] == "application/json"
     body = request.json()
-    assert body == webhook_payload(sample_alert)
+    assert body == alert_document(sample_alert)
     assert (body["alertId"], body["id"], body["runbook"]) == (
         sample_alert.id, "AWS.Console.RootLogin", sample_alert.runbook)
 

@@ -58,8 +58,9 @@ def test_webhook_signature_is_hmac_sha256_of_the_exact_body(receiver, sample_ale
 
 
 def test_webhook_signature_header_name_and_prefix_are_configurable(receiver, sample_alert, deliver):
-    deliver(make(receiver.url, signing_secret="k", signature_header="X-Hub-Signature-256", signature_prefix=""),
-            sample_alert)
+    destination = make(receiver.url, signing_secret="k", signature_header="X-Hub-Signature-256",
+                       signature_prefix="")
+    deliver(destination, sample_alert)
 
     [request] = receiver.requests
     assert "x-onca-signature" not in request.headers
@@ -79,7 +80,8 @@ def test_webhook_context_values_that_are_not_json_are_sent_as_text(receiver, sam
                                                              "bytes": Decimal("1.50")})
     deliver(make(receiver.url), alert)
 
-    assert receiver.requests[0].json()["alertContext"] == {"seen": "2024-05-01T00:00:00+00:00", "bytes": "1.50"}
+    assert receiver.requests[0].json()["alertContext"] == {"seen": "2024-05-01T00:00:00+00:00",
+                                                           "bytes": "1.50"}
 
 
 def test_webhook_keeps_the_response_body(receiver, sample_alert, deliver):
@@ -122,7 +124,8 @@ def test_webhook_rejects_header_values_with_line_breaks():
 
 
 def test_webhook_config_keeps_secrets_out_of_its_repr():
-    destination = make("https://hooks.example.com", signing_secret="topsecret", headers={"Authorization": "tok"})
+    destination = make("https://hooks.example.com", signing_secret="topsecret",
+                       headers={"Authorization": "tok"})
 
     assert "topsecret" not in repr(destination.config)
     assert "tok'" not in repr(destination.config)

@@ -1,4 +1,5 @@
-"""Asana: each alert becomes a task in a project (`POST /api/1.0/tasks`, personal access token as a bearer token).
+"""Asana: each alert becomes a task in a project (`POST /api/1.0/tasks`, with a personal access token as a
+bearer token).
 
 The task's name is the alert title and its notes hold the rest of the alert as plain text.
 """
@@ -29,8 +30,8 @@ CONTEXT_LIMIT = 20000
 class AsanaConfig(DestinationConfig):
     token: SecretStr = Field(min_length=1, description="Personal access token of the account creating tasks.",
                              examples=["2/1201234567890123/1207654321098765:0123456789abcdef0123456789abcdef"])
-    project_gid: str = Field(pattern=r"^\d+$", description="GID of the project tasks are added to (the number in "
-                                                          "the project's URL).",
+    project_gid: str = Field(pattern=r"^\d+$",
+                             description="GID of the project tasks are added to (the number in its URL).",
                              examples=["1201234567890123"])
     assignee: str | None = Field(default=None, min_length=1,
                                  description="Who the task is assigned to: a user GID, an email, or `me`.",

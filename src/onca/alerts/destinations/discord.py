@@ -1,7 +1,7 @@
 """Discord: a channel webhook message carrying one embed (`POST /api/webhooks/{id}/{token}?wait=true`).
 
-`wait=true` makes Discord answer with the created message (200) instead of an empty 204, so the message is kept
-with the delivery attempt. Mentions in alert text are disabled: an alert never pings @everyone.
+`wait=true` makes Discord answer with the created message (200) instead of an empty 204, so the message is
+kept with the delivery attempt. Mentions in alert text are disabled: an alert never pings @everyone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
 from onca.alerts.destinations.base import (
     DeliveryResult,
@@ -24,13 +24,16 @@ from onca.alerts.destinations.base import (
 )
 from onca.alerts.model import Alert
 
-SEVERITY_COLOR = {"CRITICAL": 0xB71C1C, "HIGH": 0xEF6C00, "MEDIUM": 0xF9A825, "LOW": 0x1565C0, "INFO": 0x757575}
+SEVERITY_COLOR = {"CRITICAL": 0xB71C1C, "HIGH": 0xEF6C00, "MEDIUM": 0xF9A825, "LOW": 0x1565C0,
+                  "INFO": 0x757575}
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
 # Discord's embed limits.
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT = 256, 4096, 1024, 6000
 
 
 class DiscordConfig(DestinationConfig):
-    webhook_url: AnyHttpUrl = Field(description="The channel webhook's URL (Channel settings > Integrations).",
+    webhook_url: SecretStr = Field(description="The channel webhook's URL (Channel settings > Integrations); "
+                                               "kept secret, since it holds the webhook's token.",
                                     examples=["https://discord.com/api/webhooks/1234567890/AbCdEfGhIjKlMnOp"])
     username: str = Field(default="Onca", min_length=1, max_length=80,
                           description="Name the message is posted under.", examples=["Onca", "SecOps alerts"])
@@ -39,6 +42,16 @@ class DiscordConfig(DestinationConfig):
     thread_id: str | None = Field(default=None, pattern=r"^\d+$",
                                   description="Post into this thread of the webhook's channel.",
                                   examples=["1098765432109876543"])
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _is_http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                _HTTP_URL.validate_python(value.get_secret_value())
+            except ValidationError:
+                raise ValueError("webhook_url is not an http(s) URL") from None
+        return value
 
 
 def _iso(moment: datetime) -> str:
@@ -114,7 +127,7 @@ class DiscordDestination(Destination):
         if self.config.thread_id:
             params["thread_id"] = self.config.thread_id
         try:
-            response = await client.post(str(self.config.webhook_url), params=params,
+            response = await client.post(self.config.webhook_url.get_secret_value(), params=params,
                                          content=orjson.dumps(self.payload(alert)),
                                          headers={"Content-Type": "application/json"},
                                          timeout=self.config.timeout_seconds)

@@ -1,8 +1,8 @@
 """GitHub: each alert opens an issue through the REST API (`POST /repos/{owner}/{repo}/issues`).
 
 The token needs write access to issues (a fine-grained token with "Issues: Read and write", or a classic token
-with `repo`). GitHub's rate limits answer 403 or 429 with `retry-after` or `x-ratelimit-remaining: 0`; those are
-retried, any other 403 (missing permission) is not.
+with `repo`). GitHub's rate limits answer 403 or 429 with `retry-after` or `x-ratelimit-remaining: 0`; those
+are retried, any other 403 (missing permission) is not.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class GitHubConfig(DestinationConfig):
                              examples=["github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"])
     owner: str = Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$",
                        description="User or organization that owns the repository.", examples=["acme"])
-    repo: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Repository name.", examples=["security-alerts"])
+    repo: str = Field(pattern=r"^[A-Za-z0-9._-]+$", description="Repository name.",
+                      examples=["security-alerts"])
     labels: tuple[str, ...] = Field(default=(), description="Labels put on every issue (created if missing).",
                                     examples=[["onca", "security"]])
     assignees: tuple[str, ...] = Field(default=(), description="Logins the issue is assigned to.",

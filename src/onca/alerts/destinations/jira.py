@@ -1,9 +1,9 @@
 """Jira Cloud: each alert opens an issue through REST API v3 (`POST /rest/api/3/issue`, basic auth with an
 Atlassian account email and API token).
 
-The description is an Atlassian Document Format (ADF) document. Severity sets the issue priority by name, using
-the names of Jira's default priority scheme (CRITICAL -> Highest ... INFO -> Lowest); projects whose create
-screen has no priority field reject any priority, so `priorities: {}` leaves it out.
+The description is an Atlassian Document Format (ADF) document. Severity sets the issue priority by name,
+using the names of Jira's default priority scheme (CRITICAL -> Highest ... INFO -> Lowest); projects whose
+create screen has no priority field reject any priority, so `priorities: {}` leaves it out.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from onca.alerts.destinations.base import (
 )
 from onca.alerts.model import SEVERITIES, Alert
 
-DEFAULT_PRIORITIES = {"CRITICAL": "Highest", "HIGH": "High", "MEDIUM": "Medium", "LOW": "Low", "INFO": "Lowest"}
+DEFAULT_PRIORITIES = {"CRITICAL": "Highest", "HIGH": "High", "MEDIUM": "Medium", "LOW": "Low",
+                      "INFO": "Lowest"}
 SUMMARY_LIMIT = 255  # Jira rejects longer summaries
 CONTEXT_LIMIT = 20000
 
@@ -39,10 +40,10 @@ class JiraConfig(DestinationConfig):
                        examples=["secops-bot@example.com"])
     api_token: SecretStr = Field(min_length=1, description="API token of that account (id.atlassian.com).",
                                  examples=["ATATT3xFfGF0abcdefghijklmnop"])
-    project_key: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$", description="Key of the project issues are created in.",
-                             examples=["SEC"])
+    project_key: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$",
+                             description="Key of the project issues are created in.", examples=["SEC"])
     issue_type: str = Field(default="Task", min_length=1,
-                            description="Issue type name: Bug, Task, Story or any custom type of the project.",
+                            description="Issue type name: Bug, Task, Story or a custom type of the project.",
                             examples=["Task", "Bug", "Security Incident"])
     labels: tuple[str, ...] = Field(default=(), description="Labels put on every issue (no spaces).",
                                     examples=[["onca", "security-alert"]])
@@ -76,7 +77,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-# --- Atlassian Document Format ---------------------------------------------------------------------------------
+# --- Atlassian Document Format -----------------------------------------------------------------------------
 
 def _inline(text: str, marks: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Text nodes for one paragraph; ADF has no newline in text, so lines are joined by hard breaks."""

@@ -1,9 +1,9 @@
 """Microsoft Teams: an Adaptive Card posted to a channel webhook.
 
 Works with both kinds of Teams webhook URL: a Workflows webhook ("Post to a channel when a webhook request is
-received", answering 202) and a legacy incoming-webhook connector (answering 200 with `1`). Both take a `message`
-whose attachment is the card. A legacy connector reports some failures, throttling among them, as HTTP 200 with a
-text body beginning "Webhook message delivery failed"; that is treated as the failure it is.
+received", answering 202) and a legacy incoming-webhook connector (answering 200 with `1`). Both take a
+`message` whose attachment is the card. A legacy connector reports some failures, throttling among them, as
+HTTP 200 with a text body beginning "Webhook message delivery failed"; that is treated as the failure it is.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 
 from onca.alerts.destinations.base import (
     DeliveryResult,
@@ -32,16 +32,27 @@ SEVERITY_COLOR = {"CRITICAL": "attention", "HIGH": "attention", "MEDIUM": "warni
                   "INFO": "default"}
 CONTEXT_LIMIT = 4000  # keeps the whole card well under Teams' 28 KB message limit
 CARD_VERSION = "1.4"  # the newest version both Workflows and connectors render
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
 _CONNECTOR_FAILURE = re.compile(r"^Webhook message delivery failed", re.IGNORECASE)
 _EMBEDDED_STATUS = re.compile(r"HTTP error (\d{3})")
 
 
 class MsTeamsConfig(DestinationConfig):
-    webhook_url: AnyHttpUrl = Field(
+    webhook_url: SecretStr = Field(
         description="The channel's webhook URL: from a Workflows \"webhook request\" flow, or a legacy "
-                    "incoming-webhook connector.",
+                    "incoming-webhook connector. Kept secret: its signature is the credential.",
         examples=["https://prod-00.westus.logic.azure.com:443/workflows/0123abcd/triggers/manual/paths/invoke"
                   "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=XXXX"])
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _is_http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                _HTTP_URL.validate_python(value.get_secret_value())
+            except ValidationError:
+                raise ValueError("webhook_url is not an http(s) URL") from None
+        return value
 
 
 def _iso(moment: datetime) -> str:
@@ -54,11 +65,11 @@ def _text(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def card(alert: Alert) -> dict[str, Any]:
-    """The Adaptive Card: title, severity, description, a fact set, runbook, context and a link to the alert."""
+    """The Adaptive Card: title, severity, description, facts, runbook, context and a link to the alert."""
     body: list[dict[str, Any]] = [
         _text(alert.title, size="Large", weight="Bolder", style="heading"),
-        _text(f"Severity: {alert.severity}", weight="Bolder", color=SEVERITY_COLOR.get(alert.severity, "default"),
-              spacing="None"),
+        _text(f"Severity: {alert.severity}", weight="Bolder",
+              color=SEVERITY_COLOR.get(alert.severity, "default"), spacing="None"),
     ]
     if alert.description:
         body.append(_text(alert.description))
@@ -77,7 +88,8 @@ def card(alert: Alert) -> dict[str, Any]:
         body += [_text("Runbook", weight="Bolder"), _text(alert.runbook, spacing="None")]
     if alert.alert_context:
         context = json.dumps(alert.alert_context, indent=2, default=str)[:CONTEXT_LIMIT]
-        body += [_text("Alert context", weight="Bolder"), _text(context, fontType="Monospace", spacing="None")]
+        body += [_text("Alert context", weight="Bolder"),
+                 _text(context, fontType="Monospace", spacing="None")]
     content: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -91,8 +103,9 @@ def card(alert: Alert) -> dict[str, Any]:
 
 
 def message(alert: Alert) -> dict[str, Any]:
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card(alert)}]}
+    attachment = {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+                  "content": card(alert)}
+    return {"type": "message", "attachments": [attachment]}
 
 
 def _connector_result(response: httpx.Response) -> DeliveryResult:
@@ -114,7 +127,8 @@ class MsTeamsDestination(Destination):
 
     async def send(self, alert: Alert, client: httpx.AsyncClient) -> DeliveryResult:
         try:
-            response = await client.post(str(self.config.webhook_url), content=orjson.dumps(message(alert)),
+            response = await client.post(self.config.webhook_url.get_secret_value(),
+                                         content=orjson.dumps(message(alert)),
                                          headers={"Content-Type": "application/json"},
                                          timeout=self.config.timeout_seconds)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a DeliveryResult

@@ -1,8 +1,8 @@
 """Opsgenie: each alert creates an Opsgenie alert through the Alert API (`POST /v2/alerts`, `GenieKey` auth).
 
 The alert ID is the Opsgenie `alias`, so a re-sent alert is deduplicated by Opsgenie instead of paging again.
-Priority follows Panther's mapping: CRITICAL -> P1, HIGH -> P2, MEDIUM -> P3, LOW -> P4, INFO -> P5. Accounts in
-Opsgenie's EU region use api.eu.opsgenie.com.
+Priority follows Panther's mapping: CRITICAL -> P1, HIGH -> P2, MEDIUM -> P3, LOW -> P4, INFO -> P5.
+Accounts in Opsgenie's EU region use api.eu.opsgenie.com.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ class OpsgenieConfig(DestinationConfig):
     responders: tuple[OpsgenieResponder, ...] = Field(
         default=(), description="Who Opsgenie notifies; without responders the integration's team is used.",
         examples=[[{"type": "team", "name": "SecOps"}]])
-    tags: tuple[str, ...] = Field(default=(), description="Tags added to every alert after the detection's own.",
-                                  examples=[["onca", "security"]])
+    tags: tuple[str, ...] = Field(default=(), examples=[["onca", "security"]],
+                                  description="Tags added to every alert after the detection's own.")
 
 
 def _iso(moment: datetime) -> str:

@@ -1,8 +1,8 @@
 """PagerDuty: a `trigger` event on the Events API v2 (`POST /v2/enqueue` with the service's integration key).
 
-The alert ID is the event's `dedup_key`, so sending the same alert again updates the open PagerDuty alert instead
-of paging twice. Severity follows Panther's mapping: INFO and LOW -> info, MEDIUM -> warning, HIGH -> error,
-CRITICAL -> critical.
+The alert ID is the event's `dedup_key`, so sending the same alert again updates the open PagerDuty alert
+instead of paging twice. Severity follows Panther's mapping: INFO and LOW -> info, MEDIUM -> warning,
+HIGH -> error, CRITICAL -> critical.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class PagerDutyConfig(DestinationConfig):
                                 description="Events API base URL (`/v2/enqueue` is added).",
                                 examples=["https://events.pagerduty.com", "https://events.eu.pagerduty.com"])
     source: str = Field(default="onca", min_length=1,
-                        description="The event's `source`: where the problem was seen, shown on the incident.",
+                        description="The event's `source`: where the problem was seen, shown on incidents.",
                         examples=["onca", "onca-prod"])
 
 

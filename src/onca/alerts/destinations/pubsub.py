@@ -30,7 +30,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 from onca.alerts.model import Alert
 
 SCOPE = "https://www.googleapis.com/auth/pubsub"
@@ -154,7 +154,7 @@ class PubSubDestination(Destination):
         return token
 
     def payload(self, alert: Alert) -> dict[str, Any]:
-        data = orjson.dumps(webhook_payload(alert), default=str)  # context values need not be JSON types
+        data = orjson.dumps(alert_document(alert), default=str)  # context values need not be JSON types
         attributes = {"severity": alert.severity, "alert_id": alert.id, "detection_id": alert.detection_id,
                       "alert_type": alert.type}
         return {"messages": [{"data": base64.b64encode(data).decode(),

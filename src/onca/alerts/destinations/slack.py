@@ -1,8 +1,8 @@
 """Slack: a Block Kit message, posted either to an incoming webhook or by a bot through `chat.postMessage`.
 
-An incoming webhook posts to the one channel it was created for and answers `ok` (HTTP 200) or an HTTP error. A bot
-token (`xoxb-...`, scope `chat:write`) posts to any channel the bot is a member of; the Web API answers HTTP 200
-with `{"ok": false, "error": ...}` for most failures, so its body decides the outcome.
+An incoming webhook posts to the one channel it was created for and answers `ok` (HTTP 200) or an HTTP error.
+A bot token (`xoxb-...`, scope `chat:write`) posts to any channel the bot is a member of; the Web API answers
+HTTP 200 with `{"ok": false, "error": ...}` for most failures, so its body decides the outcome.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from onca.alerts.destinations.base import (
     DeliveryResult,
@@ -25,30 +33,41 @@ from onca.alerts.destinations.base import (
 )
 from onca.alerts.model import Alert
 
-SEVERITY_EMOJI = {"CRITICAL": ":red_circle:", "HIGH": ":large_orange_circle:", "MEDIUM": ":large_yellow_circle:",
-                  "LOW": ":large_blue_circle:", "INFO": ":white_circle:"}
+SEVERITY_EMOJI = {"CRITICAL": ":red_circle:", "HIGH": ":large_orange_circle:",
+                  "MEDIUM": ":large_yellow_circle:", "LOW": ":large_blue_circle:", "INFO": ":white_circle:"}
 # Block Kit limits: header text 150, section text 3000, section field 2000 characters.
 HEADER_LIMIT, SECTION_LIMIT, FIELD_LIMIT = 150, 3000, 2000
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
 # Web API errors that say "try again later" rather than "this request is wrong".
 TRANSIENT_ERRORS = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
                     "request_timeout", "team_added_to_org"}
 
 
 class SlackConfig(DestinationConfig):
-    webhook_url: AnyHttpUrl | None = Field(
+    webhook_url: SecretStr | None = Field(
         default=None,
         description="Incoming webhook URL of a Slack app; messages go to the channel it was created for. "
-                    "Set this, or `bot_token` and `channel`.",
+                    "Set this, or `bot_token` and `channel`. Kept secret: the URL is the credential.",
         examples=["https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"])
     bot_token: SecretStr | None = Field(
         default=None, description="Bot token with the `chat:write` scope, used with `channel`.",
         examples=["xoxb-1111111111-2222222222222-AbCdEfGhIjKlMnOpQrStUvWx"])
     channel: str | None = Field(default=None, min_length=1,
-                                description="Channel ID (or name) the bot posts to; the bot must be a member.",
+                                description="Channel ID (or name) the bot posts to; the bot must be in it.",
                                 examples=["C0123456789", "#security-alerts"])
     api_url: AnyHttpUrl = Field(default=AnyHttpUrl("https://slack.com/api"),
                                 description="Slack Web API base URL, used in bot token mode.",
                                 examples=["https://slack.com/api"])
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _is_http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                _HTTP_URL.validate_python(value.get_secret_value())
+            except ValidationError:
+                raise ValueError("webhook_url is not an http(s) URL") from None
+        return value
 
     @model_validator(mode="after")
     def _one_mode(self) -> SlackConfig:
@@ -80,14 +99,15 @@ def _mrkdwn(text: str) -> dict[str, str]:
 
 def _link(url: str, label: str) -> str:
     if url.startswith(("https://", "http://")):
-        return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{label}>"
+        return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{_escape(label)}>"
     return _escape(url)
 
 
 def blocks(alert: Alert) -> list[dict[str, Any]]:
     """The Block Kit layout: header, description, facts, runbook, context, a button to the alert."""
     result: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(alert.title, HEADER_LIMIT), "emoji": True}},
+        {"type": "header",
+         "text": {"type": "plain_text", "text": _cut(alert.title, HEADER_LIMIT), "emoji": True}},
     ]
     if alert.description:
         result.append({"type": "section", "text": _mrkdwn(_cut(_escape(alert.description), SECTION_LIMIT))})
@@ -105,7 +125,8 @@ def blocks(alert: Alert) -> list[dict[str, Any]]:
         result.append({"type": "section", "text": _mrkdwn(_cut(f"*Runbook*\n{_escape(alert.runbook)}",
                                                                 SECTION_LIMIT))})
     if alert.reference:
-        result.append({"type": "section", "text": _mrkdwn(f"*Reference*\n{_link(alert.reference, alert.reference)}")})
+        reference = _link(alert.reference, _cut(alert.reference, 200))
+        result.append({"type": "section", "text": _mrkdwn(_cut(f"*Reference*\n{reference}", SECTION_LIMIT))})
     if alert.alert_context:
         context = _cut(_escape(json.dumps(alert.alert_context, indent=2, default=str)), SECTION_LIMIT - 40)
         result.append({"type": "section", "text": _mrkdwn(f"*Alert context*\n```{context}```")})
@@ -148,16 +169,16 @@ class SlackDestination(Destination):
         # links in the alert (runbooks, references) would otherwise unfurl into large previews
         body = {**message(alert), "unfurl_links": False, "unfurl_media": False}
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        bot_token = self.config.bot_token
-        if bot_token is None:
-            url = str(self.config.webhook_url)
-        else:
+        webhook_url, bot_token = self.config.webhook_url, self.config.bot_token
+        if webhook_url is not None:
+            url = webhook_url.get_secret_value()
+        else:  # bot mode: the config guarantees a token and a channel
             url = f"{str(self.config.api_url).rstrip('/')}/chat.postMessage"
-            headers["Authorization"] = f"Bearer {bot_token.get_secret_value()}"
+            headers["Authorization"] = f"Bearer {bot_token.get_secret_value() if bot_token else ''}"
             body = {"channel": self.config.channel, **body}
         try:
             response = await client.post(url, content=orjson.dumps(body), headers=headers,
                                          timeout=self.config.timeout_seconds)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a DeliveryResult
             return result_from_exception(exc)
-        return result_from_response(response) if bot_token is None else _web_api_result(response)
+        return result_from_response(response) if webhook_url is not None else _web_api_result(response)

@@ -22,7 +22,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 from onca.alerts.model import Alert
 
 
@@ -59,7 +59,7 @@ class SplunkDestination(Destination):
         for key in ("index", "sourcetype", "source", "host"):
             if value := getattr(self.config, key):
                 envelope[key] = value
-        envelope["event"] = webhook_payload(alert)
+        envelope["event"] = alert_document(alert)
         return envelope
 
     def request_headers(self) -> dict[str, str]:

@@ -13,7 +13,7 @@ import httpx
 from pydantic import AnyHttpUrl, Field
 
 from onca.alerts.destinations.base import DeliveryResult, Destination, register
-from onca.alerts.destinations.sns import (
+from onca.alerts.destinations._aws import (
     AwsClient,
     AwsConnection,
     document,

@@ -22,7 +22,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 from onca.alerts.model import Alert
 
 
@@ -61,7 +61,7 @@ class TinesDestination(Destination):
 
     async def send(self, alert: Alert, client: httpx.AsyncClient) -> DeliveryResult:
         try:
-            body = orjson.dumps(webhook_payload(alert), default=str)  # context values need not be JSON types
+            body = orjson.dumps(alert_document(alert), default=str)  # context values need not be JSON types
             response = await client.post(self.endpoint(), content=body, headers=self.request_headers(),
                                          timeout=self.config.timeout_seconds)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a DeliveryResult

@@ -17,7 +17,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.destinations.webhook import webhook_payload
+from onca.alerts.document import alert_document
 from onca.alerts.model import Alert
 
 
@@ -48,7 +48,7 @@ class TorqDestination(Destination):
         headers = {"Content-Type": "application/json",
                    self.config.secret_header: self.config.secret.get_secret_value()}
         try:
-            body = orjson.dumps(webhook_payload(alert), default=str)  # context values need not be JSON types
+            body = orjson.dumps(alert_document(alert), default=str)  # context values need not be JSON types
             response = await client.post(str(self.config.webhook_url), content=body, headers=headers,
                                          timeout=self.config.timeout_seconds)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a DeliveryResult

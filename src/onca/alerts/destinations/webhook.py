@@ -1,11 +1,11 @@
 """Custom webhook: the alert as JSON in an HTTP POST to any URL.
 
-The body keeps the keys of Panther's custom webhook payload (`id` is the detection, `alertId` the alert, `name`,
-`version`, `createdAt`, `link`, ...) so receivers written for Panther keep working, and adds the fields Panther
-leaves out (reference, log types, event count and times, dedup string, reports).
+The body keeps the keys of Panther's custom webhook payload (`id` is the detection, `alertId` the alert,
+`name`, `version`, `createdAt`, `link`, ...) so receivers written for Panther keep working, and adds the
+fields Panther leaves out (reference, log types, event count and times, dedup string, reports).
 
-With a signing secret, the exact bytes sent are signed with HMAC-SHA256 and the hex digest goes in a header, so
-the receiver can check that the alert came from Onca and was not altered:
+With a signing secret, the exact bytes sent are signed with HMAC-SHA256 and the hex digest goes in a header,
+so the receiver can check that the alert came from Onca and was not altered:
 `hmac.compare_digest(header, "sha256=" + hmac.new(secret, body, "sha256").hexdigest())`.
 """
 
@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import orjson
@@ -29,6 +27,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import alert_document
 from onca.alerts.model import Alert
 
 # RFC 9110 token characters: what a header name may hold.
@@ -66,37 +65,6 @@ class WebhookConfig(DestinationConfig):
         return headers
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def webhook_payload(alert: Alert) -> dict[str, Any]:
-    """The JSON document a custom webhook receives."""
-    return {
-        "id": alert.detection_id,
-        "alertId": alert.id,
-        "createdAt": _iso(alert.created_at),
-        "severity": alert.severity,
-        "type": alert.type.upper(),
-        "link": alert.url,
-        "title": alert.title,
-        "name": alert.detection_name or alert.detection_id,
-        "description": alert.description,
-        "runbook": alert.runbook,
-        "reference": alert.reference,
-        "tags": list(alert.tags),
-        "version": alert.detection_version,
-        "alertContext": alert.alert_context,
-        "logTypes": list(alert.log_types),
-        "eventCount": alert.event_count,
-        "firstEventTime": _iso(alert.first_event_time),
-        "lastEventTime": _iso(alert.last_event_time),
-        "dedup": alert.dedup,
-        "reports": alert.reports,
-    }
-
-
 def sign(secret: str, body: bytes, prefix: str = "sha256=") -> str:
     """The signature header value for a body."""
     return prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -119,8 +87,9 @@ class WebhookDestination(Destination):
     async def send(self, alert: Alert, client: httpx.AsyncClient) -> DeliveryResult:
         try:
             # serialized once: the signature covers exactly these bytes; context values need not be JSON types
-            body = orjson.dumps(webhook_payload(alert), default=str)
-            response = await client.post(str(self.config.url), content=body, headers=self.request_headers(body),
+            body = orjson.dumps(alert_document(alert), default=str)
+            response = await client.post(str(self.config.url), content=body,
+                                         headers=self.request_headers(body),
                                          timeout=self.config.timeout_seconds)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a DeliveryResult
             return result_from_exception(exc)

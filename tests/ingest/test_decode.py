@@ -495,3 +495,13 @@ def test_iter_records_large_json_array_streams_in_bounded_memory(tmp_path: Path)
 
     assert seen == count
     assert peak < size / 4, f"peak {peak} bytes for a {size}-byte file"
+
+
+def test_iter_records_text_lines_opening_with_a_bracket_stay_lines():
+    import io
+
+    from onca.ingest.decode import RawRecord, iter_records
+
+    lines = b"[JSSACCESSLOG] 2026-11-27 login\n[error] disk full\n"
+    records = list(iter_records(io.BytesIO(lines)))
+    assert records == [RawRecord("[JSSACCESSLOG] 2026-11-27 login", 0), RawRecord("[error] disk full", 1)]

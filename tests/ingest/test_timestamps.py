@@ -61,3 +61,7 @@ def test_time_parser_accepts_normalized_text_whatever_the_format():
     assert parse("2020-02-14T00:53:48Z") == datetime(2020, 2, 14, 0, 53, 48, tzinfo=UTC)
     with pytest.raises(TimeFormatError, match="does not match"):
         parse("14-02-2020")
+
+
+def test_format_rfc3339_pads_early_years():
+    assert format_rfc3339(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00Z"

@@ -139,7 +139,7 @@ def named_parser(fmt: str) -> TimeParser:
 def format_rfc3339(dt: datetime) -> str:
     """UTC RFC 3339 with a Z and the fraction trimmed of trailing zeros."""
     dt = dt.astimezone(UTC)
-    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
     if dt.microsecond:
         text += f".{dt.microsecond:06d}".rstrip("0")
     return text + "Z"

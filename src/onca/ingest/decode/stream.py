@@ -52,6 +52,10 @@ def iter_records(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD
 Layout = Expansions | str  # lines (and which of them to expand), or how to stream JSON (ARRAY, RECORDS, DOCUMENTS)
 
 
+# "[" then whitespace and what a JSON value starts with (or the end of what has been read): a JSON array
+_JSON_ARRAY_START = re.compile(rb'\[\s*(?:[\[{"\]\-0-9tfn]|$)')
+
+
 def _detect_layout(source: ByteSource, limit: int) -> Layout:
     """How to read the stream, judged from its first lines; the bytes read for this are given back to `source`."""
     head = bytearray()
@@ -81,8 +85,8 @@ def _layout(head: bytearray, *, complete: bool, limit: int) -> Layout | None:
     if start == len(head):  # nothing but whitespace so far
         return PLAIN_LINES if complete or start > limit else None
     opening = head[start]
-    if opening not in b"[{":
-        return PLAIN_LINES
+    if opening not in b"[{" or (opening == ord("[") and not _JSON_ARRAY_START.match(head, start)):
+        return PLAIN_LINES  # text that happens to open with "[" ("[JSSACCESSLOG] ...", "[error] ...")
     first, after = _line_at(head, start, complete)
     if first is None:  # the first line has not ended
         return _json_layout(head, start, complete) if complete or len(head) - start > limit else None

@@ -7,7 +7,6 @@ The task's name is the alert title and its notes hold the rest of the alert as p
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 CONTEXT_LIMIT = 20000
@@ -40,9 +40,6 @@ class AsanaConfig(DestinationConfig):
                                 description="Asana API base URL.", examples=["https://app.asana.com/api/1.0"])
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def task_notes(alert: Alert) -> str:
@@ -50,8 +47,8 @@ def task_notes(alert: Alert) -> str:
     lines += [f"Severity: {alert.severity}",
               f"Detection: {alert.detection_id}",
               f"Alert ID: {alert.id}",
-              f"Events: {alert.event_count} between {_iso(alert.first_event_time)} and "
-              f"{_iso(alert.last_event_time)}"]
+              f"Events: {alert.event_count} between {iso_utc(alert.first_event_time)} and "
+              f"{iso_utc(alert.last_event_time)}"]
     if alert.log_types:
         lines.append(f"Log types: {', '.join(alert.log_types)}")
     if alert.tags:

@@ -7,7 +7,6 @@ kept with the delivery attempt. Mentions in alert text are disabled: an alert ne
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 SEVERITY_COLOR = {"CRITICAL": 0xB71C1C, "HIGH": 0xEF6C00, "MEDIUM": 0xF9A825, "LOW": 0x1565C0,
@@ -54,9 +54,6 @@ class DiscordConfig(DestinationConfig):
         return value
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _cut(text: str, limit: int) -> str:
@@ -79,8 +76,8 @@ def embed(alert: Alert) -> dict[str, Any]:
         _field("Severity", alert.severity, True),
         _field("Detection", f"`{alert.detection_id}`", True),
         _field("Events", str(alert.event_count), True),
-        _field("First event", _iso(alert.first_event_time), True),
-        _field("Last event", _iso(alert.last_event_time), True),
+        _field("First event", iso_utc(alert.first_event_time), True),
+        _field("Last event", iso_utc(alert.last_event_time), True),
         _field("Log types", ", ".join(alert.log_types) or "-", True),
     ]
     if alert.runbook:
@@ -95,7 +92,7 @@ def embed(alert: Alert) -> dict[str, Any]:
     result: dict[str, Any] = {
         "title": _cut(alert.title, TITLE_LIMIT),
         "color": SEVERITY_COLOR.get(alert.severity, SEVERITY_COLOR["INFO"]),
-        "timestamp": _iso(alert.created_at),
+        "timestamp": iso_utc(alert.created_at),
         "fields": fields,
         "footer": {"text": f"Onca · alert {alert.id}"},
     }

@@ -21,6 +21,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from onca.alerts.destinations.base import DeliveryResult, Destination, DestinationConfig, register
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -69,16 +70,13 @@ class EmailConfig(DestinationConfig):
         return tuple(_check_address(address) for address in value)
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _facts(alert: Alert) -> list[tuple[str, str]]:
     detection = alert.detection_id + (f" ({alert.detection_name})" if alert.detection_name else "")
     rows = [("Severity", alert.severity), ("Detection", detection), ("Alert ID", alert.id),
             ("Alert type", alert.type), ("Events", str(alert.event_count)),
-            ("First event", _iso(alert.first_event_time)), ("Last event", _iso(alert.last_event_time))]
+            ("First event", iso_utc(alert.first_event_time)), ("Last event", iso_utc(alert.last_event_time))]
     if alert.log_types:
         rows.append(("Log types", ", ".join(alert.log_types)))
     for label, text in (("Description", alert.description), ("Runbook", alert.runbook),

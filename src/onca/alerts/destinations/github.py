@@ -8,7 +8,6 @@ are retried, any other 403 (missing permission) is not.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,6 +22,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 API_VERSION = "2022-11-28"
@@ -53,9 +53,6 @@ class GitHubConfig(DestinationConfig):
         return repo
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def issue_body(alert: Alert) -> str:
@@ -64,8 +61,8 @@ def issue_body(alert: Alert) -> str:
     facts = [f"- **Severity:** {alert.severity}",
              f"- **Detection:** `{alert.detection_id}`",
              f"- **Alert ID:** `{alert.id}`",
-             f"- **Events:** {alert.event_count} between {_iso(alert.first_event_time)} and "
-             f"{_iso(alert.last_event_time)}"]
+             f"- **Events:** {alert.event_count} between {iso_utc(alert.first_event_time)} and "
+             f"{iso_utc(alert.last_event_time)}"]
     if alert.log_types:
         facts.append(f"- **Log types:** {', '.join(alert.log_types)}")
     if alert.tags:

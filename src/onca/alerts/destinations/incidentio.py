@@ -9,7 +9,6 @@ pick up.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 PRIORITIES = {"CRITICAL": "P1", "HIGH": "P2", "MEDIUM": "P3", "LOW": "P4", "INFO": "P5"}
@@ -45,9 +45,6 @@ class IncidentIoConfig(DestinationConfig):
         examples=[{"team": "security", "environment": "production"}])
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def event_description(alert: Alert) -> str:
@@ -55,8 +52,8 @@ def event_description(alert: Alert) -> str:
     parts = [alert.description] if alert.description else []
     facts = [f"**Severity:** {alert.severity}",
              f"**Detection:** {alert.detection_id}",
-             f"**Events:** {alert.event_count} between {_iso(alert.first_event_time)} and "
-             f"{_iso(alert.last_event_time)}"]
+             f"**Events:** {alert.event_count} between {iso_utc(alert.first_event_time)} and "
+             f"{iso_utc(alert.last_event_time)}"]
     if alert.runbook:
         facts.append(f"**Runbook:** {alert.runbook}")
     if alert.reference:
@@ -87,8 +84,8 @@ class IncidentIoDestination(Destination):
             "severity": alert.severity,
             "priority": PRIORITIES.get(alert.severity, "P5"),
             "event_count": alert.event_count,
-            "first_event_time": _iso(alert.first_event_time),
-            "last_event_time": _iso(alert.last_event_time),
+            "first_event_time": iso_utc(alert.first_event_time),
+            "last_event_time": iso_utc(alert.last_event_time),
             "log_types": list(alert.log_types),
             "tags": list(alert.tags),
             "runbook": alert.runbook,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import SEVERITIES, Alert
 
 DEFAULT_PRIORITIES = {"CRITICAL": "Highest", "HIGH": "High", "MEDIUM": "Medium", "LOW": "Low",
@@ -72,9 +72,6 @@ class JiraConfig(DestinationConfig):
         return priorities
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # --- Atlassian Document Format -----------------------------------------------------------------------------
@@ -116,8 +113,8 @@ def description_document(alert: Alert) -> dict[str, Any]:
         _fact("Severity", alert.severity),
         _fact("Detection", alert.detection_id, code=True),
         _fact("Alert ID", alert.id, code=True),
-        _fact("Events", f"{alert.event_count} between {_iso(alert.first_event_time)} and "
-                        f"{_iso(alert.last_event_time)}"),
+        _fact("Events", f"{alert.event_count} between {iso_utc(alert.first_event_time)} and "
+                        f"{iso_utc(alert.last_event_time)}"),
     ]
     if alert.log_types:
         facts.append(_fact("Log types", ", ".join(alert.log_types)))

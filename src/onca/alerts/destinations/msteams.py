@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 # Adaptive Card colours: "attention" is red, "warning" amber, "accent" blue.
@@ -55,9 +55,6 @@ class MsTeamsConfig(DestinationConfig):
         return value
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _text(text: str, **extra: Any) -> dict[str, Any]:
@@ -76,8 +73,8 @@ def card(alert: Alert) -> dict[str, Any]:
     facts = [
         {"title": "Detection", "value": alert.detection_id},
         {"title": "Events", "value": str(alert.event_count)},
-        {"title": "First event", "value": _iso(alert.first_event_time)},
-        {"title": "Last event", "value": _iso(alert.last_event_time)},
+        {"title": "First event", "value": iso_utc(alert.first_event_time)},
+        {"title": "Last event", "value": iso_utc(alert.last_event_time)},
         {"title": "Log types", "value": ", ".join(alert.log_types) or "-"},
         {"title": "Alert ID", "value": alert.id},
     ]

@@ -8,7 +8,6 @@ Accounts in Opsgenie's EU region use api.eu.opsgenie.com.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -23,6 +22,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 PRIORITIES = {"CRITICAL": "P1", "HIGH": "P2", "MEDIUM": "P3", "LOW": "P4", "INFO": "P5"}
@@ -62,9 +62,6 @@ class OpsgenieConfig(DestinationConfig):
                                   description="Tags added to every alert after the detection's own.")
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _text(value: Any) -> str:
@@ -75,8 +72,8 @@ def description(alert: Alert) -> str:
     lines = [alert.description, ""] if alert.description else []
     lines += [f"Severity: {alert.severity}",
               f"Detection: {alert.detection_id}",
-              f"Events: {alert.event_count} between {_iso(alert.first_event_time)} and "
-              f"{_iso(alert.last_event_time)}"]
+              f"Events: {alert.event_count} between {iso_utc(alert.first_event_time)} and "
+              f"{iso_utc(alert.last_event_time)}"]
     if alert.log_types:
         lines.append(f"Log types: {', '.join(alert.log_types)}")
     if alert.runbook:
@@ -97,8 +94,8 @@ def details(alert: Alert) -> dict[str, str]:
         "Detection ID": alert.detection_id,
         "Severity": alert.severity,
         "Event count": str(alert.event_count),
-        "First event time": _iso(alert.first_event_time),
-        "Last event time": _iso(alert.last_event_time),
+        "First event time": iso_utc(alert.first_event_time),
+        "Last event time": iso_utc(alert.last_event_time),
         "Log types": ", ".join(alert.log_types),
         "Runbook": alert.runbook,
         "Reference": alert.reference,

@@ -7,7 +7,6 @@ HIGH -> error, CRITICAL -> critical.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 SEVERITIES = {"INFO": "info", "LOW": "info", "MEDIUM": "warning", "HIGH": "error", "CRITICAL": "critical"}
@@ -42,9 +42,6 @@ class PagerDutyConfig(DestinationConfig):
                         examples=["onca", "onca-prod"])
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def custom_details(alert: Alert) -> dict[str, Any]:
@@ -60,8 +57,8 @@ def custom_details(alert: Alert) -> dict[str, Any]:
         "runbook": alert.runbook,
         "reference": alert.reference,
         "event_count": alert.event_count,
-        "first_event_time": _iso(alert.first_event_time),
-        "last_event_time": _iso(alert.last_event_time),
+        "first_event_time": iso_utc(alert.first_event_time),
+        "last_event_time": iso_utc(alert.last_event_time),
         "log_types": list(alert.log_types),
         "tags": list(alert.tags),
         "alert_context": alert.alert_context,
@@ -87,7 +84,7 @@ class PagerDutyDestination(Destination):
                 "summary": alert.title[:SUMMARY_LIMIT],
                 "source": self.config.source,
                 "severity": SEVERITIES.get(alert.severity, "info"),
-                "timestamp": _iso(alert.created_at),
+                "timestamp": iso_utc(alert.created_at),
                 "component": ", ".join(alert.log_types),
                 "group": alert.detection_id,
                 "class": alert.type,

@@ -8,7 +8,6 @@ distinct priority per severity (CRITICAL -> 1 Critical ... INFO -> 5 Planning).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import httpx
 from pydantic import AnyHttpUrl, Field, SecretStr
@@ -21,6 +20,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 # severity -> (impact, urgency); 1 is high, 3 is low in both.
@@ -54,9 +54,6 @@ class ServiceNowConfig(DestinationConfig):
         examples=[{"subcategory": "intrusion", "contact_type": "monitoring"}])
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def incident_description(alert: Alert) -> str:
@@ -68,8 +65,8 @@ def incident_description(alert: Alert) -> str:
         f"Alert ID: {alert.id}",
         f"Alert type: {alert.type}",
         f"Events: {alert.event_count}",
-        f"First event: {_iso(alert.first_event_time)}",
-        f"Last event: {_iso(alert.last_event_time)}",
+        f"First event: {iso_utc(alert.first_event_time)}",
+        f"Last event: {iso_utc(alert.last_event_time)}",
     ]
     if alert.log_types:
         lines.append(f"Log types: {', '.join(alert.log_types)}")

@@ -8,7 +8,6 @@ HTTP 200 with `{"ok": false, "error": ...}` for most failures, so its body decid
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -31,6 +30,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
+from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
 SEVERITY_EMOJI = {"CRITICAL": ":red_circle:", "HIGH": ":large_orange_circle:",
@@ -79,9 +79,6 @@ class SlackConfig(DestinationConfig):
         return self
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _escape(text: str) -> str:
@@ -117,8 +114,8 @@ def blocks(alert: Alert) -> list[dict[str, Any]]:
         f"*Detection*\n`{_escape(alert.detection_id)}`",
         f"*Events*\n{alert.event_count}",
         f"*Log types*\n{_escape(', '.join(alert.log_types)) or '-'}",
-        f"*First event*\n{_iso(alert.first_event_time)}",
-        f"*Last event*\n{_iso(alert.last_event_time)}",
+        f"*First event*\n{iso_utc(alert.first_event_time)}",
+        f"*Last event*\n{iso_utc(alert.last_event_time)}",
     ]
     result.append({"type": "section", "fields": [_mrkdwn(_cut(fact, FIELD_LIMIT)) for fact in facts]})
     if alert.runbook:

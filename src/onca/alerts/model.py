@@ -9,6 +9,8 @@ from typing import Any
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 ALERT_TYPES = ("rule", "rule_error", "policy", "correlation", "scheduled_rule")
 STATUSES = ("open", "triaged", "resolved", "invalid", "closed")
+# Panther's priority scale for services that rank alerts P1..P5 (Opsgenie, and incident.io's metadata)
+PRIORITY_SCALE = {"CRITICAL": "P1", "HIGH": "P2", "MEDIUM": "P3", "LOW": "P4", "INFO": "P5"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, AnyHttpUrl, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from onca.alerts.model import Alert
+
+
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+
+
+def _check_http_url(value: SecretStr) -> SecretStr:
+    try:
+        _HTTP_URL.validate_python(value.get_secret_value())
+    except ValidationError:
+        raise ValueError("not an http(s) URL") from None
+    return value
+
+
+# A URL that is itself the credential (Slack, Teams and Discord webhooks): kept secret, still checked as a URL.
+SecretHttpUrl = Annotated[SecretStr, AfterValidator(_check_http_url)]
 
 
 class DestinationConfig(BaseModel):

@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import orjson
-from pydantic import AnyHttpUrl, Field, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field
 
 from onca.alerts.destinations.base import (
+    SecretHttpUrl,
     DeliveryResult,
     Destination,
     DestinationConfig,
@@ -26,13 +27,12 @@ from onca.alerts.model import Alert
 
 SEVERITY_COLOR = {"CRITICAL": 0xB71C1C, "HIGH": 0xEF6C00, "MEDIUM": 0xF9A825, "LOW": 0x1565C0,
                   "INFO": 0x757575}
-_HTTP_URL = TypeAdapter(AnyHttpUrl)
 # Discord's embed limits.
 TITLE_LIMIT, DESCRIPTION_LIMIT, FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT = 256, 4096, 1024, 6000
 
 
 class DiscordConfig(DestinationConfig):
-    webhook_url: SecretStr = Field(description="The channel webhook's URL (Channel settings > Integrations); "
+    webhook_url: SecretHttpUrl = Field(description="The channel webhook's URL (Channel settings > Integrations); "
                                                "kept secret, since it holds the webhook's token.",
                                     examples=["https://discord.com/api/webhooks/1234567890/AbCdEfGhIjKlMnOp"])
     username: str = Field(default="Onca", min_length=1, max_length=80,
@@ -43,15 +43,6 @@ class DiscordConfig(DestinationConfig):
                                   description="Post into this thread of the webhook's channel.",
                                   examples=["1098765432109876543"])
 
-    @field_validator("webhook_url")
-    @classmethod
-    def _is_http_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                _HTTP_URL.validate_python(value.get_secret_value())
-            except ValidationError:
-                raise ValueError("webhook_url is not an http(s) URL") from None
-        return value
 
 
 

@@ -24,9 +24,9 @@ from onca.alerts.destinations.base import (
     result_from_response,
 )
 from onca.alerts.document import iso_utc
-from onca.alerts.model import Alert
+from onca.alerts.model import PRIORITY_SCALE, Alert
 
-PRIORITIES = {"CRITICAL": "P1", "HIGH": "P2", "MEDIUM": "P3", "LOW": "P4", "INFO": "P5"}
+PRIORITIES = PRIORITY_SCALE
 
 
 class IncidentIoConfig(DestinationConfig):

@@ -23,9 +23,9 @@ from onca.alerts.destinations.base import (
     result_from_response,
 )
 from onca.alerts.document import iso_utc
-from onca.alerts.model import Alert
+from onca.alerts.model import PRIORITY_SCALE, Alert
 
-PRIORITIES = {"CRITICAL": "P1", "HIGH": "P2", "MEDIUM": "P3", "LOW": "P4", "INFO": "P5"}
+PRIORITIES = PRIORITY_SCALE
 REGION_URLS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 # Opsgenie's documented field limits; longer values are cut by Opsgenie or rejected.
 MESSAGE_LIMIT, ALIAS_LIMIT, DESCRIPTION_LIMIT, ENTITY_LIMIT = 130, 512, 15000, 512

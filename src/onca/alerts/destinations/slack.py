@@ -16,13 +16,11 @@ from pydantic import (
     AnyHttpUrl,
     Field,
     SecretStr,
-    TypeAdapter,
-    ValidationError,
-    field_validator,
     model_validator,
 )
 
 from onca.alerts.destinations.base import (
+    SecretHttpUrl,
     DeliveryResult,
     Destination,
     DestinationConfig,
@@ -37,14 +35,13 @@ SEVERITY_EMOJI = {"CRITICAL": ":red_circle:", "HIGH": ":large_orange_circle:",
                   "MEDIUM": ":large_yellow_circle:", "LOW": ":large_blue_circle:", "INFO": ":white_circle:"}
 # Block Kit limits: header text 150, section text 3000, section field 2000 characters.
 HEADER_LIMIT, SECTION_LIMIT, FIELD_LIMIT = 150, 3000, 2000
-_HTTP_URL = TypeAdapter(AnyHttpUrl)
 # Web API errors that say "try again later" rather than "this request is wrong".
 TRANSIENT_ERRORS = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
                     "request_timeout", "team_added_to_org"}
 
 
 class SlackConfig(DestinationConfig):
-    webhook_url: SecretStr | None = Field(
+    webhook_url: SecretHttpUrl | None = Field(
         default=None,
         description="Incoming webhook URL of a Slack app; messages go to the channel it was created for. "
                     "Set this, or `bot_token` and `channel`. Kept secret: the URL is the credential.",
@@ -59,15 +56,6 @@ class SlackConfig(DestinationConfig):
                                 description="Slack Web API base URL, used in bot token mode.",
                                 examples=["https://slack.com/api"])
 
-    @field_validator("webhook_url")
-    @classmethod
-    def _is_http_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                _HTTP_URL.validate_python(value.get_secret_value())
-            except ValidationError:
-                raise ValueError("webhook_url is not an http(s) URL") from None
-        return value
 
     @model_validator(mode="after")
     def _one_mode(self) -> SlackConfig:

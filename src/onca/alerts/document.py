@@ -43,3 +43,13 @@ def alert_document(alert: Alert) -> dict[str, Any]:
         "dedup": alert.dedup,
         "reports": alert.reports,
     }
+
+
+def alert_facts(alert: Alert) -> list[tuple[str, str]]:
+    """The alert's facts as (label, value) pairs, in the order text destinations list them."""
+    facts = [("Severity", alert.severity), ("Detection", alert.detection_id), ("Alert ID", alert.id),
+             ("Events", f"{alert.event_count} between {iso_utc(alert.first_event_time)} and "
+                        f"{iso_utc(alert.last_event_time)}")]
+    optional = (("Log types", ", ".join(alert.log_types)), ("Tags", ", ".join(alert.tags)),
+                ("Runbook", alert.runbook), ("Reference", alert.reference))
+    return facts + [(label, value) for label, value in optional if value]

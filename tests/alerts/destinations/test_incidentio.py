@@ -33,7 +33,10 @@ def test_incidentio_sends_firing_alert_event(receiver, sample_alert, deliver):
             "",
             "**Severity:** HIGH",
             "**Detection:** AWS.Console.RootLogin",
+            "**Alert ID:** 7c9e4b1f2a6d4e8f9b0c1d2e3f405162",
             "**Events:** 3 between 2024-05-14T09:28:41Z and 2024-05-14T09:30:55Z",
+            "**Log types:** AWS.CloudTrail",
+            f"**Tags:** {', '.join(sample_alert.tags)}",
             f"**Runbook:** {sample_alert.runbook}",
             f"**Reference:** {sample_alert.reference}",
             "**Alert:** https://onca.example.com/alerts/7c9e4b1f2a6d4e8f9b0c1d2e3f405162",
@@ -78,7 +81,10 @@ def test_incidentio_omits_empty_source_url(receiver, sample_alert, deliver):
     assert body["description"] == "\n".join([
         "**Severity:** HIGH",
         "**Detection:** AWS.Console.RootLogin",
+        "**Alert ID:** 7c9e4b1f2a6d4e8f9b0c1d2e3f405162",
         "**Events:** 3 between 2024-05-14T09:28:41Z and 2024-05-14T09:30:55Z",
+        "**Log types:** AWS.CloudTrail",
+        f"**Tags:** {', '.join(sample_alert.tags)}",
     ])
 
 

@@ -21,7 +21,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.document import iso_utc
+from onca.alerts.document import alert_facts
 from onca.alerts.model import Alert
 
 CONTEXT_LIMIT = 20000
@@ -44,19 +44,7 @@ class AsanaConfig(DestinationConfig):
 
 def task_notes(alert: Alert) -> str:
     lines = [alert.description, ""] if alert.description else []
-    lines += [f"Severity: {alert.severity}",
-              f"Detection: {alert.detection_id}",
-              f"Alert ID: {alert.id}",
-              f"Events: {alert.event_count} between {iso_utc(alert.first_event_time)} and "
-              f"{iso_utc(alert.last_event_time)}"]
-    if alert.log_types:
-        lines.append(f"Log types: {', '.join(alert.log_types)}")
-    if alert.tags:
-        lines.append(f"Tags: {', '.join(alert.tags)}")
-    if alert.runbook:
-        lines.append(f"Runbook: {alert.runbook}")
-    if alert.reference:
-        lines.append(f"Reference: {alert.reference}")
+    lines += [f"{label}: {value}" for label, value in alert_facts(alert)]
     if alert.alert_context:
         context = json.dumps(alert.alert_context, indent=2, default=str)[:CONTEXT_LIMIT]
         lines += ["", "Alert context:", context]

@@ -23,7 +23,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.document import iso_utc
+from onca.alerts.document import alert_facts, iso_utc
 from onca.alerts.model import PRIORITY_SCALE, Alert
 
 PRIORITIES = PRIORITY_SCALE
@@ -50,14 +50,7 @@ class IncidentIoConfig(DestinationConfig):
 def event_description(alert: Alert) -> str:
     """Markdown shown on the incident.io alert."""
     parts = [alert.description] if alert.description else []
-    facts = [f"**Severity:** {alert.severity}",
-             f"**Detection:** {alert.detection_id}",
-             f"**Events:** {alert.event_count} between {iso_utc(alert.first_event_time)} and "
-             f"{iso_utc(alert.last_event_time)}"]
-    if alert.runbook:
-        facts.append(f"**Runbook:** {alert.runbook}")
-    if alert.reference:
-        facts.append(f"**Reference:** {alert.reference}")
+    facts = [f"**{label}:** {value}" for label, value in alert_facts(alert)]
     if alert.url:
         facts.append(f"**Alert:** {alert.url}")
     parts.append("\n".join(facts))

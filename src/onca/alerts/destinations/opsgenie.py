@@ -22,7 +22,7 @@ from onca.alerts.destinations.base import (
     result_from_exception,
     result_from_response,
 )
-from onca.alerts.document import iso_utc
+from onca.alerts.document import alert_facts, iso_utc
 from onca.alerts.model import PRIORITY_SCALE, Alert
 
 PRIORITIES = PRIORITY_SCALE
@@ -70,16 +70,7 @@ def _text(value: Any) -> str:
 
 def description(alert: Alert) -> str:
     lines = [alert.description, ""] if alert.description else []
-    lines += [f"Severity: {alert.severity}",
-              f"Detection: {alert.detection_id}",
-              f"Events: {alert.event_count} between {iso_utc(alert.first_event_time)} and "
-              f"{iso_utc(alert.last_event_time)}"]
-    if alert.log_types:
-        lines.append(f"Log types: {', '.join(alert.log_types)}")
-    if alert.runbook:
-        lines.append(f"Runbook: {alert.runbook}")
-    if alert.reference:
-        lines.append(f"Reference: {alert.reference}")
+    lines += [f"{label}: {value}" for label, value in alert_facts(alert)]
     if alert.alert_context:
         lines += ["", "Alert context:", json.dumps(alert.alert_context, indent=2, default=str)]
     if alert.url:

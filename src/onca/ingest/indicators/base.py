@@ -74,7 +74,10 @@ def cached(parse: Callable[[str], Hits]) -> Callable[[str], Hits]:
 
 
 def scanner_from(parse: Callable[[str], Hits]) -> Scanner:
-    """A scanner that records whatever `parse` recognises, remembering results as `cached` does."""
+    """A scanner that records whatever `parse` recognises, remembering results as `cached` does.
+
+    The lookup and the recording are written out here rather than calling `cached` and `record`: this runs for
+    every indicator value of every event, and two fewer calls per value are measurable."""
     memo: dict[str, Hits] = {}
 
     def scan(value: str, found: Found) -> None:

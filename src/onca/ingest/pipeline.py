@@ -81,10 +81,14 @@ class RowIds:
 
 
 class Pipeline:
-    def __init__(self, registry: Registry, sinks: Sequence[Sink], *, batch_size: int = BATCH_SIZE):
+    def __init__(self, registry: Registry, sinks: Sequence[Sink], *, batch_size: int = BATCH_SIZE,
+                 max_batch_delay: float | None = None):
+        """``max_batch_delay`` (seconds) bounds how long an event waits in a partial batch: streams that
+        trickle in (HTTP sources, live tails) reach detection promptly instead of when a batch fills."""
         self.registry = registry
         self.sinks = tuple(sinks)
         self.batch_size = batch_size
+        self.max_batch_delay = max_batch_delay
         self.row_ids = RowIds()
 
     def classifier(self, source: Source) -> Classifier:
@@ -105,7 +109,16 @@ class Pipeline:
         batches: dict[str, list[dict[str, Any]]] = {}
         failures: list[dict[str, Any]] = []
         parse_time = datetime.now(UTC)
+        delay = self.max_batch_delay
+        oldest: float | None = None  # when the oldest event waiting in a partial batch arrived
         for n, record in enumerate(records, 1):
+            if delay is not None:
+                now = time.monotonic()
+                if oldest is None:
+                    oldest = now
+                elif now - oldest >= delay:
+                    self._emit_all(batches)
+                    oldest = now
             if n % 1024 == 0:
                 parse_time = datetime.now(UTC)
                 if progress is not None:
@@ -142,9 +155,7 @@ class Pipeline:
             if len(failures) >= self.batch_size:
                 self._emit_failures(failures)
                 failures = []
-        for log_type, batch in batches.items():
-            if batch:
-                self._emit(log_type, batch)
+        self._emit_all(batches)
         if failures:
             self._emit_failures(failures)
         for sink in self.sinks:
@@ -154,6 +165,12 @@ class Pipeline:
         for s in stats.by_type.values():  # time is shared; attribute it by share of events
             s.seconds = stats.seconds * s.events / total
         return stats
+
+    def _emit_all(self, batches: dict[str, list[dict[str, Any]]]) -> None:
+        for log_type, batch in batches.items():
+            if batch:
+                self._emit(log_type, batch)
+        batches.clear()
 
     def _emit(self, log_type: str, events: list[dict[str, Any]]) -> None:
         for sink in self.sinks:

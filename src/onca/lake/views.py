@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from onca.lake.catalog import LakeTable, parquet_source, quote_ident
-from onca.lake.layout import CLOUDSECURITY, LOGS, RULE_ERRORS, RULE_MATCHES, VIEWS
+from onca.lake.layout import CLOUDSECURITY, LOGS, RULE_ERRORS, RULE_MATCHES, SIGNALS, VIEWS
 
 STANDARD_COLUMNS = ("p_log_type", "p_row_id", "p_event_time", "p_parse_time", "p_source_id", "p_source_label")
 # Columns that Panther's union views carry besides the standard ones; null where a table lacks them.
@@ -24,6 +24,7 @@ UNION_PREFIXES = ("p_any_", "p_alert_", "p_rule_")
 class UnionView:
     name: str
     databases: tuple[str, ...]
+    database: str = VIEWS  # where the view itself lives
 
 
 UNION_VIEWS = (
@@ -32,6 +33,8 @@ UNION_VIEWS = (
     UnionView("all_rule_errors", (RULE_ERRORS,)),
     UnionView("all_cloudsecurity", (CLOUDSECURITY,)),
     UnionView("all_databases", (LOGS, RULE_MATCHES, RULE_ERRORS)),
+    # every signal, whatever its log type, as Panther's investigations query it
+    UnionView("correlation_signals", (SIGNALS,), database=SIGNALS),
 )
 
 
@@ -91,4 +94,4 @@ def register(con: duckdb.DuckDBPyConnection, databases: Sequence[str],
     for view in UNION_VIEWS:
         sql = union_view_sql([(t, cols) for t, cols in tables if t.database in view.databases])
         if sql is not None:
-            _create_view(con, VIEWS, view.name, sql)
+            _create_view(con, view.database, view.name, sql)

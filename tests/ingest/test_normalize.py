@@ -263,3 +263,36 @@ fields:
     assert normalize(n, {"class_uid": "4003"})["class_uid"] == 4003
     with pytest.raises(RecordError, match="class_uid"):
         normalize(n, {"class_uid": 4001})
+
+
+def test_normalize_matches_keys_ignoring_case_when_no_key_matches_exactly():
+    n = normalizer("""
+schema: Custom.Cased
+fields:
+  - name: Time
+    type: timestamp
+    timeFormat: rfc3339
+    isEventTime: true
+    required: true
+  - name: userPrincipalName
+    type: string
+    indicators: [email]
+  - name: props
+    type: object
+    fields:
+      - name: ipAddress
+        type: string
+        indicators: [ip]
+""")
+    event = normalize(n, {"time": "2026-01-02T03:04:05Z", "USERPRINCIPALNAME": "a@example.com",
+                          "Props": {"IPADDRESS": "192.0.2.1", "other": 1}})
+    assert event["Time"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert event["userPrincipalName"] == "a@example.com"
+    assert event["props"] == {"ipAddress": "192.0.2.1"}
+    assert event["p_any_ip_addresses"] == ["192.0.2.1"] and event["p_any_emails"] == ["a@example.com"]
+    assert event["p_extra"] == {"props": {"other": 1}}
+    # an exact key wins; the other spelling is kept as an extra, not lost
+    both = normalize(n, {"Time": "2026-01-02T03:04:05Z", "userPrincipalName": "x@example.com",
+                         "USERPRINCIPALNAME": "y@example.com"})
+    assert both["userPrincipalName"] == "x@example.com"
+    assert both["p_extra"] == {"USERPRINCIPALNAME": "y@example.com"}

@@ -175,3 +175,29 @@ def test_classifier_csv_header_does_not_swallow_another_types_first_line():
     line = '192.0.2.10 - - [27/Nov/2026:10:15:00 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.4.0"'
     result = c.classify(line, parse_time=datetime(2030, 1, 1, tzinfo=UTC), row_id="r")
     assert isinstance(result, Classified) and result.log_type == "Nginx.Access"
+
+
+class BatchRecorder:
+    def __init__(self):
+        self.batches = []
+
+    def write_events(self, log_type, events):
+        self.batches.append((log_type, [e["user"] for e in events]))
+
+    def write_failures(self, failures):
+        pass
+
+    def flush(self):
+        pass
+
+
+def test_pipeline_batches_by_size_unless_a_delay_bounds_them(registry):
+    payload = b"\n".join(login(i) for i in range(5))
+    by_size = BatchRecorder()
+    Pipeline(registry, [by_size], batch_size=2).ingest(io.BytesIO(payload), Source(("Custom.Login",)))
+    assert by_size.batches == [("Custom.Login", ["u0", "u1"]), ("Custom.Login", ["u2", "u3"]),
+                               ("Custom.Login", ["u4"])]
+    # a zero delay: nothing waits for the next record, so every event goes out alone
+    prompt = BatchRecorder()
+    Pipeline(registry, [prompt], max_batch_delay=0).ingest(io.BytesIO(payload), Source(("Custom.Login",)))
+    assert prompt.batches == [("Custom.Login", [f"u{i}"]) for i in range(5)]

@@ -316,11 +316,29 @@ def _add_extras(obj: dict[str, Any], declared: frozenset[str], ctx: _Context, re
             ctx.add_extra(rel, key, value)
 
 
+def _rekey(obj: dict[str, Any], declared: frozenset[str], by_lower: dict[str, str]) -> dict[str, Any] | None:
+    """The object with keys that differ from a declared field only in case renamed to the field's name (as
+    Panther's JSON decoding matches them), or None when there is nothing to rename."""
+    renamed = None
+    for key in obj:
+        if key not in declared:
+            canonical = by_lower.get(key.lower())
+            if canonical is not None and canonical not in obj:
+                renamed = renamed or {}
+                renamed[key] = canonical
+    if renamed is None:
+        return None
+    return {renamed.get(key, key): value for key, value in obj.items()}
+
+
 def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]) -> Converter:
     """Generates straight-line Python for one object type: per record, each declared field costs a dict lookup
     and, for plain strings, a class check; only values that need work call a converter."""
     env: dict[str, Any] = {"_coerce_object": _coerce_object, "_add_extras": _add_extras, "_to_string": _to_string,
-                           "RecordError": RecordError}
+                           "_rekey": _rekey, "RecordError": RecordError}
+    # A key that matches no field exactly may still match one ignoring case: only then (off the fast path) is
+    # the object re-keyed and converted again.
+    retry = "fixed = _rekey(obj, declared, by_lower)"
     declared: set[str] = set()
     body = ["def convert(obj, ctx):",
             "    if obj.__class__ is not dict:",
@@ -364,15 +382,20 @@ def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]
                 body.append(f"        v = conv{i}(v, ctx)")
             body.append("        if v is not None:")
             body.append(f"            out[{key!r}] = v")
-            if f.required:
+            if f.required:  # a wrong value, not a missing key: re-keying cannot help
                 body.append("        else:")
                 body.append(f"            raise RecordError(missing{i})")
         if f.required:
             body.append("    else:")
+            body.append(f"        {retry}")
+            body.append("        if fixed is not None: return convert(fixed, ctx)")
             body.append(f"        raise RecordError(missing{i})")
     env["declared"] = frozenset(declared)
     env["rel"] = rel
+    env["by_lower"] = {name.lower(): name for name in sorted(declared, reverse=True)}
     body.append("    if len(obj) != seen:")
+    body.append(f"        {retry}")
+    body.append("        if fixed is not None: return convert(fixed, ctx)")
     body.append("        _add_extras(obj, declared, ctx, rel)")
     body.append("    return out" if not rel else "    return out or None  # an empty nested object is omitted")
     exec(compile("\n".join(body), f"<normalizer {path or 'record'}>", "exec"), env)  # noqa: S102

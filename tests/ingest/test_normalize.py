@@ -296,3 +296,24 @@ fields:
                          "USERPRINCIPALNAME": "y@example.com"})
     assert both["userPrincipalName"] == "x@example.com"
     assert both["p_extra"] == {"USERPRINCIPALNAME": "y@example.com"}
+
+
+def test_normalize_indicators_inside_json_values():
+    n = normalizer("""
+schema: Custom.Api
+fields:
+  - name: request
+    type: json
+    indicators: [aws_arn, ip]
+  - name: embedded
+    type: json
+    isEmbeddedJSON: true
+    indicators: [ip]
+""")
+    event = normalize(n, {"request": {"roleArn": "arn:aws:iam::123456789012:role/Admin", "n": 3,
+                                      "peers": [{"addr": "192.0.2.9"}, "not an address"]},
+                          "embedded": '{"source": "2001:db8::1"}'})
+    assert event["request"]["n"] == 3 and event["embedded"] == {"source": "2001:db8::1"}
+    assert event["p_any_aws_arns"] == ["arn:aws:iam::123456789012:role/Admin"]
+    assert event["p_any_aws_account_ids"] == ["123456789012"]
+    assert event["p_any_ip_addresses"] == ["192.0.2.9", "2001:db8::1"]

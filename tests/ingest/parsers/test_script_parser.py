@@ -78,10 +78,12 @@ def test_script_result_without_a_python_form_rejects_the_line():
     assert parser.last_error.startswith("parse() returned a value that cannot be used: ")
 
 
-def test_script_empty_dict_is_rejected():
-    parser = script("def parse(log):\n    return {}\n")
-    assert parser("x") is None
-    assert parser.last_error == "parse() returned an empty dict"
+def test_script_empty_dict_skips_the_line():
+    parser = script("def parse(log):\n    return {} if log.startswith('#') else None\n")
+    assert parser("#Version: 1.0") is None
+    assert parser.last_skipped and parser.last_error.startswith("skipped: parse() returned an empty dict")
+    assert parser("other") is None
+    assert not parser.last_skipped
 
 
 def test_script_that_runs_too_long_gives_up_on_the_line(monkeypatch):

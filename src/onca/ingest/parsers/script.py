@@ -3,7 +3,8 @@
 The source is parsed and run once when the parser is built (a syntax error, or a script without a `parse`
 function, is a ParserConfigError); each line is then one call of the frozen module's `parse`. The script sees
 the standard Starlark builtins plus `json` (`json.decode`, `json.encode`). It returns a dict (nested dicts and
-lists are kept as they are) or None to say the line is not of this log type. A runtime error, a call running
+lists are kept as they are), None to say the line is not of this log type, or an empty dict to say the line is
+of this type but carries no event (a header or banner line), which is skipped. A runtime error, a call running
 past its time budget, or a return value that is not a dict rejects that line only, with the reason in
 `last_error`.
 """
@@ -85,6 +86,5 @@ class ScriptParser(TextParser):
             self.last_error = f"parse() must return a dict, got {type(result).__name__}"
             return None
         if not result:
-            self.last_error = "parse() returned an empty dict"
-            return None
+            return self._skip("skipped: parse() returned an empty dict (a line of this type with no event)")
         return {k if isinstance(k, str) else str(k): v for k, v in result.items()}

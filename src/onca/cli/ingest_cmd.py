@@ -194,7 +194,7 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
         sys.stdout.buffer.write(orjson.dumps({
             "missing": coverage.missing, "tested": coverage.tested, "parsed": coverage.parsed,
             "parse_rate": coverage.parse_rate, "parsed_relaxed": coverage.parsed_relaxed,
-            "relaxed_rate": coverage.relaxed_rate,
+            "relaxed_rate": coverage.relaxed_rate, "query_rows": coverage.query_rows,
             "failed": [{"path": f.path, "test": f.test, "log_types": f.log_types, "reasons": f.reasons}
                        for f in coverage.failed]}, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -203,7 +203,8 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
         print(f"log types named by the content: {len(coverage.named)}; missing from the registry: "
               f"{len(coverage.missing)}" + (f" ({', '.join(coverage.missing)})" if coverage.missing else ""))
         print(f"rule test events that parse: {coverage.parsed} of {coverage.tested} ({coverage.parse_rate:.1%}); "
-              f"with required fields set aside: {coverage.parsed_relaxed} ({coverage.relaxed_rate:.1%})")
+              f"with required fields set aside: {coverage.parsed_relaxed} ({coverage.relaxed_rate:.1%}); "
+              f"scheduled rule tests holding query result rows, not log events: {coverage.query_rows}")
     if coverage.missing:
         raise typer.Exit(1)
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "onca.cli.query_cmd",
     "onca.cli.demo_cmd",
     "onca.cli.test_cmd",
+    "onca.cli.destinations_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -17,7 +17,7 @@ from onca.detect.testing.tasks import Settings
 install_platform_modules()
 pypanther = pytest.importorskip("pypanther")
 
-from onca.detect.pypanther import pypanther_tasks
+from onca.detect.pypanther import pypanther_tasks  # noqa: E402 - after the importorskip
 
 CUSTOM_RULE = '''
 from pypanther import LogType, Rule, RuleMock, RuleTest, Severity

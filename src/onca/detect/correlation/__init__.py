@@ -8,6 +8,7 @@ from onca.detect.correlation.errors import CorrelationError
 from onca.detect.correlation.keys import canonical_keys, flatten_fields
 from onca.detect.correlation.model import CorrelationHit, Criterion, Member, RuleMatch, Schedule, Transition
 from onca.detect.correlation.rule import CorrelationRule, compile_correlation
+from onca.detect.correlation.stream import CorrelationStream
 from onca.detect.correlation.testing import (
     BASE_TIME,
     correlation_test_hits,
@@ -21,6 +22,7 @@ __all__ = [
     "CorrelationError",
     "CorrelationHit",
     "CorrelationRule",
+    "CorrelationStream",
     "Criterion",
     "Member",
     "RuleMatch",

@@ -14,6 +14,7 @@ from onca.ingest.decode.json_stream import ARRAY, DOCUMENTS, RECORDS, iter_json
 from onca.ingest.decode.lines import CHUNK_SIZE, PLAIN_LINES, Expansions, iter_lines
 from onca.ingest.decode.records import decode_error
 from onca.ingest.decode.source import ByteSource
+from onca.ingest.decode.winxml import XML, iter_xml, starts_xml
 
 DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
@@ -30,7 +31,8 @@ def iter_records(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD
     on its own, or does not start with "[" or "{", it is read as lines (NDJSON or text; a line holding a JSON array,
     a {"Records": [...]} envelope or a CloudWatch Logs payload yields the records inside). Otherwise it is read as
     streamed JSON: an array, an envelope, CloudWatch Logs payloads, pretty-printed objects, several documents in a
-    row. Bad input never ends the stream early, except invalid JSON in streamed JSON, after which nothing in it
+    row. A stream that opens with an XML declaration, <Events> or <Event> holds Windows events in XML, each of
+    which becomes a record (see winxml). Bad input never ends the stream early, except invalid JSON in streamed JSON, after which nothing in it
     can be placed; a damaged compressed stream yields what was readable, then one DecodeError.
 
     The first bytes are read at once, to tell how to read the rest; the iterator returned is then the reader
@@ -46,10 +48,12 @@ def iter_records(stream: BinaryIO, *, max_record_bytes: int = DEFAULT_MAX_RECORD
     layout = _detect_layout(source, max_record_bytes)
     if isinstance(layout, Expansions):
         return iter_lines(source, max_record_bytes, layout)
+    if layout == XML:
+        return iter_xml(source, max_record_bytes)
     return iter_json(source, layout, max_record_bytes)
 
 
-Layout = Expansions | str  # lines (and which of them to expand), or how to stream JSON (ARRAY, RECORDS, DOCUMENTS)
+Layout = Expansions | str  # lines (and which to expand), how to stream JSON (ARRAY, RECORDS, DOCUMENTS), or XML
 
 
 # "[" then whitespace and what a JSON value starts with (or the end of what has been read): a JSON array
@@ -85,6 +89,12 @@ def _layout(head: bytearray, *, complete: bool, limit: int) -> Layout | None:
     if start == len(head):  # nothing but whitespace so far
         return PLAIN_LINES if complete or start > limit else None
     opening = head[start]
+    if opening == ord("<"):  # Windows events as XML (a syslog <PRI> or other text does not match)
+        xml = starts_xml(head, start, complete)
+        if xml is None:
+            return None
+        if xml:
+            return XML
     if opening not in b"[{" or (opening == ord("[") and not _JSON_ARRAY_START.match(head, start)):
         return PLAIN_LINES  # text that happens to open with "[" ("[JSSACCESSLOG] ...", "[error] ...")
     first, after = _line_at(head, start, complete)

@@ -13,6 +13,7 @@ from onca.detect.kv import KeyValueStore, RedisKeyValueStore, SQLiteKeyValueStor
 from onca.detect.platform import install_platform_modules, use_kv_store
 from onca.detect.runner import Detection, DetectionKind, RunResult, run_detection
 from onca.detect.testing import TestOptions, TestReport, run_content_tests
+from onca.detect.engine import DetectionMetrics, Engine, EngineContent, EngineOptions, load_engine_content
 
 __all__ = [
     "BuildError",
@@ -44,3 +45,4 @@ __all__ = [
     "run_detection",
     "use_kv_store",
 ]
+__all__ += ["DetectionMetrics", "Engine", "EngineContent", "EngineOptions", "load_engine_content"]

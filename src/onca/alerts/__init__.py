@@ -17,6 +17,8 @@ _LAZY_EXPORTS = {
     "DestinationSet": "onca.alerts.config",
     "load_destinations": "onca.alerts.config",
     "parse_destinations": "onca.alerts.config",
+    "AlertManager": "onca.alerts.manager",
+    "ProcessOutcome": "onca.alerts.manager",
     "Route": "onca.alerts.routing",
     "accepts": "onca.alerts.routing",
     "route": "onca.alerts.routing",

@@ -28,6 +28,17 @@ SchemaFiles = Annotated[
                  exists=True, dir_okay=False),
 ]
 
+StoreUrl = Annotated[
+    str | None,
+    typer.Option("--store", envvar="ONCA_STORE_URL", show_default=False,
+                 help="The metadata store: sqlite:///path/onca.db or postgresql://user@host/db "
+                      "(default: sqlite:///<data-dir>/onca.db)."),
+]
+
+
+def store_url(store: str | None, data_dir: Path) -> str:
+    return store or f"sqlite:///{data_dir / 'onca.db'}"
+
 
 def lake_root(data_dir: Path) -> Path:
     return data_dir / "lake"

@@ -14,14 +14,17 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from onca.cli.common import DEFAULT_DATA_DIR, DataDir, SchemaFiles, console, event_json, fail, lake_root, \
-    load_registry
+from onca.cli.common import DEFAULT_DATA_DIR, DataDir, SchemaFiles, StoreUrl, console, event_json, fail, \
+    lake_root, load_registry, store_url
 from onca.ingest.classify import Classified, Skipped
 from onca.ingest.columns import arrow_schema
 from onca.ingest.decode import DecodeError, iter_records
 from onca.ingest.logtype import compile_log_type
 from onca.ingest.pipeline import IngestStats, Pipeline, RowIds, Source
+from onca.runtime.settings import DetectionSettings
 from onca.schema import Registry, UnknownLogType, table_name
+
+DELIVERY_WAIT_SECONDS = 60.0  # at exit, how long queued alert deliveries may still take
 
 LogTypes = Annotated[
     list[str] | None,
@@ -49,27 +52,45 @@ def expand_paths(paths: list[str]) -> Iterator[Path | None]:
 
 
 def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
-                 show_progress: bool = True) -> IngestStats:
+                 show_progress: bool = True, detection: DetectionSettings | None = None) -> IngestStats:
     from onca.ingest.lake_sink import LakeSink
     from onca.lake import LakeWriter
 
     writer = LakeWriter(lake_root(data_dir))
-    pipeline = Pipeline(registry, [LakeSink(registry, writer)])
+    sinks: list = [LakeSink(registry, writer)]
+    setup = None
+    if detection is not None:
+        from onca.runtime.detection_setup import open_detection_stage
+
+        setup = open_detection_stage(registry, writer, detection)
+        for problem in setup.problems:
+            console.print(f"[yellow]content problem:[/yellow] {problem}", highlight=False)
+        console.print(f"detection: {setup.rules:,} rules, {setup.correlation_rules:,} correlation rules")
+        sinks.append(setup.stage)
+    pipeline = Pipeline(registry, sinks)
     total = IngestStats()
     sizes = [p.stat().st_size if p else 0 for p in paths]
     columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=console, disable=not show_progress, transient=True) as progress:
-        task = progress.add_task("ingesting", total=sum(sizes) or None)
-        for path, size in zip(paths, sizes):
-            progress.update(task, description=f"ingesting {path.name if path else 'stdin'}")
-            if path is None:
-                stats = pipeline.ingest(sys.stdin.buffer, source, stream_name="stdin")
-            else:
-                with path.open("rb") as stream:
-                    stats = pipeline.ingest(stream, source, stream_name=str(path))
-            total.merge(stats)
-            progress.advance(task, size)
-    writer.close()
+    try:
+        with Progress(*columns, console=console, disable=not show_progress, transient=True) as progress:
+            task = progress.add_task("ingesting", total=sum(sizes) or None)
+            for path, size in zip(paths, sizes):
+                progress.update(task, description=f"ingesting {path.name if path else 'stdin'}")
+                if path is None:
+                    stats = pipeline.ingest(sys.stdin.buffer, source, stream_name="stdin")
+                else:
+                    with path.open("rb") as stream:
+                        stats = pipeline.ingest(stream, source, stream_name=str(path))
+                total.merge(stats)
+                progress.advance(task, size)
+    finally:
+        if setup is not None:
+            delivered = setup.stage.close(timeout=DELIVERY_WAIT_SECONDS)
+            c = setup.stage.counts
+            console.print(f"detection: {c['match']:,} matches, {c['signal']:,} signals, {c['error']:,} rule "
+                          f"errors; {c['alerts']:,} new alerts" + ("" if delivered else
+                                                                     " (some deliveries did not finish)"))
+        writer.close()
     return total
 
 
@@ -106,13 +127,35 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = DEFAULT_DATA_DIR,
         schema: SchemaFiles = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        detections: Annotated[list[Path] | None, typer.Option(
+            "--detections", help="Run the rules of this detection content tree (a panther-analysis checkout "
+                                 "works as is) on every event; repeatable.", exists=True, file_okay=False)] = None,
+        destinations: Annotated[Path | None, typer.Option(
+            "--destinations", envvar="ONCA_DESTINATIONS", help="Alert destinations file (YAML or JSON).",
+            exists=True, dir_okay=False)] = None,
+        store: StoreUrl = None,
+        kv: Annotated[str | None, typer.Option(
+            "--kv", envvar="ONCA_KV_URL", help="Detection cache: sqlite:///path or redis://host:port/db "
+                                               "(default: <data-dir>/state/detection-kv.sqlite3).")] = None,
+        workers: Annotated[int, typer.Option(help="Detection worker processes.", min=0)] = 1,
+        rule_timeout: Annotated[float, typer.Option(help="Seconds one rule may take on one event.", min=0.01)] = 5.0,
     ) -> None:
-        """Ingest log files into the lake: classify, parse, normalize, write Parquet."""
+        """Ingest log files into the lake: classify, parse, normalize, write Parquet; with --detections, run
+        the rules on every event and raise alerts."""
         registry = load_registry(schema)
         candidates = _candidates(registry, log_type)
         files = list(expand_paths(paths))
+        detection = None
+        if detections:
+            from onca.detect.kv import default_kv_path
+
+            kv_path = default_kv_path(data_dir)
+            kv_path.parent.mkdir(parents=True, exist_ok=True)
+            detection = DetectionSettings(
+                content=tuple(detections), store_url=store_url(store, data_dir), kv_url=kv or f"sqlite:///{kv_path}",
+                destinations_file=destinations, workers=workers, timeout_seconds=rule_timeout)
         stats = ingest_paths(registry, files, Source(candidates, id=source_id, label=source_label), data_dir,
-                             show_progress=not quiet)
+                             show_progress=not quiet, detection=detection)
         console.print(summary_table(stats))
         console.print(f"{stats.events:,} events, {stats.failures:,} classification failures in "
                       f"{stats.seconds:.2f} s; lake at {lake_root(data_dir)}")

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "onca.cli.demo_cmd",
     "onca.cli.test_cmd",
     "onca.cli.destinations_cmd",
+    "onca.cli.alerts_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,0 +1,19 @@
+"""What live detection is configured with; plain data, cheap to import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    content: tuple[Path, ...]
+    store_url: str
+    kv_url: str | None = None
+    destinations_file: Path | None = None
+    workers: int = 1
+    timeout_seconds: float = 5.0
+    use_index: bool = True
+    storm_limit: int = 1000
+    console_url: str = ""

@@ -1,0 +1,268 @@
+"""Alerts and what happens to them: listing with filters and cursors, triage updates with their history,
+comments, and every delivery attempt."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from onca.store.errors import InvalidValue, NotFound
+from onca.store.models import AlertRow, CommentRow, DeliveryAttemptRow, HistoryRow
+from onca.store.paging import check_limit, decode_cursor, encode_cursor
+from onca.store.records import (
+    ALERT_SEVERITIES,
+    ALERT_STATUSES,
+    ALERT_TYPES,
+    AlertRecord,
+    Comment,
+    DeliveryAttempt,
+    HistoryEntry,
+)
+from onca.store.session import Transactions
+from onca.store.types import utc
+
+_ALERT_ID = re.compile(r"[0-9a-f]{32}")
+SYSTEM_ACTOR = "onca"
+
+
+def new_id() -> str:
+    """A fresh alert or error id: 32 lowercase hex digits."""
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _choices(name: str, value: str | Iterable[str] | None, allowed: Sequence[str] | None = None) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value or ())
+    if allowed is not None:
+        for item in values:
+            if item not in allowed:
+                raise InvalidValue(f"{name} {item!r} is not one of {', '.join(allowed)}")
+    return values
+
+
+def _check(name: str, value: str, allowed: Sequence[str]) -> None:
+    _choices(name, value, allowed)
+
+
+def to_record(row: AlertRow) -> AlertRecord:
+    return AlertRecord(
+        id=row.id, detection_id=row.detection_id, type=row.type, title=row.title, severity=row.severity,
+        status=row.status, created_at=row.created_at, updated_at=row.updated_at, update_time=row.update_time,
+        first_event_time=row.first_event_time, last_event_time=row.last_event_time, dedup=row.dedup,
+        detection_version=row.detection_version, detection_name=row.detection_name, assignee=row.assignee,
+        event_count=row.event_count, log_types=tuple(row.log_types or ()),
+        destinations=tuple(row.destinations or ()), alert_context=dict(row.alert_context or {}),
+        description=row.description, runbook=row.runbook, reference=row.reference,
+        tags=tuple(row.tags or ()), reports=dict(row.reports or {}), sample_event=row.sample_event,
+    )
+
+
+class AlertRepo:
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    # creating and reading
+    def create(self, alert: AlertRecord, *, actor: str = SYSTEM_ACTOR) -> AlertRecord:
+        if not _ALERT_ID.fullmatch(alert.id):
+            raise InvalidValue(f"alert id {alert.id!r} is not 32 lowercase hex digits")
+        _check("alert type", alert.type, ALERT_TYPES)
+        _check("alert status", alert.status, ALERT_STATUSES)
+        _check("severity", alert.severity, ALERT_SEVERITIES)
+        if not alert.detection_id:
+            raise InvalidValue("an alert needs a detection id")
+        with self._tx.transaction() as session:
+            row = AlertRow(
+                id=alert.id, detection_id=alert.detection_id, detection_version=alert.detection_version,
+                detection_name=alert.detection_name, type=alert.type, title=alert.title,
+                severity=alert.severity, status=alert.status, assignee=alert.assignee, dedup=alert.dedup,
+                first_event_time=alert.first_event_time, last_event_time=alert.last_event_time,
+                event_count=alert.event_count, log_types=list(alert.log_types),
+                destinations=list(alert.destinations), alert_context=dict(alert.alert_context),
+                description=alert.description, runbook=alert.runbook, reference=alert.reference,
+                tags=list(alert.tags), reports={k: list(v) for k, v in alert.reports.items()},
+                created_at=alert.created_at, updated_at=alert.updated_at, update_time=alert.update_time,
+                sample_event=alert.sample_event,
+            )
+            session.add(row)
+            session.add(HistoryRow(alert_id=alert.id, at=alert.created_at, actor=actor, action="create",
+                                   field="status", old=None, new=alert.status))
+            session.flush()
+            session.refresh(row)  # hand back what was stored (JSON as read back), as get() would
+            return to_record(row)
+
+    def get(self, alert_id: str) -> AlertRecord | None:
+        with self._tx.transaction(write=False) as session:
+            row = session.get(AlertRow, alert_id)
+            return to_record(row) if row is not None else None
+
+    def list(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        severity: str | Iterable[str] | None = None,
+        detection_id: str | Iterable[str] | None = None,
+        type: str | Iterable[str] | None = None,  # noqa: A002 - the field's name
+        assignee: str | None = None,
+        text: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[AlertRecord], str | None]:
+        """Alerts newest first, filtered; returns the page and the cursor of the next page (None at the end).
+        `since`/`until` bound the creation time (since inclusive, until exclusive); `text` is a
+        case-insensitive substring of the title."""
+        check_limit(limit)
+        conditions: list[Any] = []
+        for column, name, value, allowed in (
+            (AlertRow.status, "alert status", status, ALERT_STATUSES),
+            (AlertRow.severity, "severity", severity, ALERT_SEVERITIES),
+            (AlertRow.type, "alert type", type, ALERT_TYPES),
+            (AlertRow.detection_id, "detection id", detection_id, None),
+        ):
+            values = _choices(name, value, allowed)
+            if values:
+                conditions.append(column.in_(values))
+        if assignee is not None:
+            conditions.append(AlertRow.assignee == assignee)
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(AlertRow.title.ilike(f"%{escaped}%", escape="\\"))
+        if since is not None:
+            conditions.append(AlertRow.created_at >= utc(since))
+        if until is not None:
+            conditions.append(AlertRow.created_at < utc(until))
+        if cursor:
+            after_time, after_id = decode_cursor(cursor)
+            conditions.append(or_(AlertRow.created_at < after_time,
+                                  and_(AlertRow.created_at == after_time, AlertRow.id < after_id)))
+        query = (select(AlertRow).where(*conditions)
+                 .order_by(AlertRow.created_at.desc(), AlertRow.id.desc()).limit(limit + 1))
+        with self._tx.transaction(write=False) as session:
+            rows = [to_record(row) for row in session.scalars(query)]
+        if len(rows) <= limit:
+            return rows, None
+        rows = rows[:limit]
+        return rows, encode_cursor(rows[-1].created_at, rows[-1].id)
+
+    def count_created(self, detection_id: str, *, since: datetime, types: Iterable[str] | None = None) -> int:
+        """How many alerts a detection created from `since` on (the alert-storm count)."""
+        query = select(func.count()).select_from(AlertRow).where(
+            AlertRow.detection_id == detection_id, AlertRow.created_at >= utc(since))
+        if types is not None:
+            query = query.where(AlertRow.type.in_(list(types)))
+        with self._tx.transaction(write=False) as session:
+            return int(session.scalar(query) or 0)
+
+    # changes
+    def _locked(self, session: Any, alert_id: str) -> AlertRow:
+        row = session.scalars(select(AlertRow).where(AlertRow.id == alert_id).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no alert with id {alert_id!r}")
+        return row
+
+    def update(self, alert_id: str, *, status: str | None = None, assignee: str | None = None,
+               actor: str = SYSTEM_ACTOR, at: datetime | None = None) -> AlertRecord:
+        """Change the status and/or assignee ("" unassigns); each change that alters a value is recorded in
+        the alert's history."""
+        if status is not None:
+            _check("alert status", status, ALERT_STATUSES)
+        at = at or _now()
+        with self._tx.transaction() as session:
+            row = self._locked(session, alert_id)
+            for field, value in (("status", status), ("assignee", assignee)):
+                if value is None or getattr(row, field) == value:
+                    continue
+                session.add(HistoryRow(alert_id=alert_id, at=at, actor=actor, action="update", field=field,
+                                       old=getattr(row, field), new=value))
+                setattr(row, field, value)
+                row.updated_at = at
+            session.flush()
+            return to_record(row)
+
+    def add_matches(self, alert_id: str, *, count: int, first_event_time: datetime,
+                    last_event_time: datetime, log_types: Iterable[str] = (), at: datetime | None = None,
+                    actor: str = SYSTEM_ACTOR) -> AlertRecord:
+        """Join `count` more matches to the alert: event count, event time span, log types, update time."""
+        if count < 1:
+            raise InvalidValue(f"count must be at least 1, not {count}")
+        at = at or _now()
+        with self._tx.transaction() as session:
+            row = self._locked(session, alert_id)
+            old = row.event_count
+            row.event_count = old + count
+            row.first_event_time = min(row.first_event_time, utc(first_event_time))
+            row.last_event_time = max(row.last_event_time, utc(last_event_time))
+            new_types = [t for t in log_types if t and t not in (row.log_types or [])]
+            if new_types:
+                row.log_types = [*(row.log_types or []), *new_types]
+            row.update_time = row.updated_at = at
+            session.add(HistoryRow(alert_id=alert_id, at=at, actor=actor, action="events",
+                                   field="event_count", old=str(old), new=str(row.event_count)))
+            session.flush()
+            return to_record(row)
+
+    def set_destinations(self, alert_id: str, names: Iterable[str]) -> AlertRecord:
+        """Record the destinations the alert was routed to (added to those already recorded)."""
+        with self._tx.transaction() as session:
+            row = self._locked(session, alert_id)
+            merged = list(row.destinations or [])
+            merged += [name for name in names if name not in merged]
+            if merged != list(row.destinations or []):
+                row.destinations = merged
+            session.flush()
+            return to_record(row)
+
+    # comments and history
+    def add_comment(self, alert_id: str, *, author: str, body: str, at: datetime | None = None) -> Comment:
+        if not body.strip():
+            raise InvalidValue("a comment needs some text")
+        at = at or _now()
+        with self._tx.transaction() as session:
+            self._locked(session, alert_id)
+            session.add(CommentRow(alert_id=alert_id, author=author, body=body, at=at))
+            session.add(HistoryRow(alert_id=alert_id, at=at, actor=author, action="comment", field="",
+                                   old=None, new=body))
+        return Comment(alert_id, author, body, utc(at))
+
+    def comments(self, alert_id: str) -> list[Comment]:
+        query = select(CommentRow).where(CommentRow.alert_id == alert_id).order_by(CommentRow.at, CommentRow.id)
+        with self._tx.transaction(write=False) as session:
+            return [Comment(r.alert_id, r.author, r.body, r.at) for r in session.scalars(query)]
+
+    def history(self, alert_id: str) -> list[HistoryEntry]:
+        query = select(HistoryRow).where(HistoryRow.alert_id == alert_id).order_by(HistoryRow.at, HistoryRow.id)
+        with self._tx.transaction(write=False) as session:
+            return [HistoryEntry(r.alert_id, r.at, r.actor, r.action, r.field, r.old, r.new)
+                    for r in session.scalars(query)]
+
+    # deliveries
+    def record_attempt(self, attempt: DeliveryAttempt) -> None:
+        """Keep one delivery attempt; its destination joins the alert's destinations."""
+        with self._tx.transaction() as session:
+            row = self._locked(session, attempt.alert_id)
+            session.add(DeliveryAttemptRow(
+                alert_id=attempt.alert_id, destination_name=attempt.destination_name,
+                destination_id=attempt.destination_id, destination_kind=attempt.destination_kind,
+                attempt=attempt.attempt, at=attempt.at, ok=attempt.ok, retryable=attempt.retryable,
+                status_code=attempt.status_code, response=attempt.response, error=attempt.error))
+            if attempt.destination_name not in (row.destinations or []):
+                row.destinations = [*(row.destinations or []), attempt.destination_name]
+
+    def attempts(self, alert_id: str) -> list[DeliveryAttempt]:
+        query = (select(DeliveryAttemptRow).where(DeliveryAttemptRow.alert_id == alert_id)
+                 .order_by(DeliveryAttemptRow.at, DeliveryAttemptRow.id))
+        with self._tx.transaction(write=False) as session:
+            return [DeliveryAttempt(
+                alert_id=r.alert_id, destination_name=r.destination_name, destination_kind=r.destination_kind,
+                attempt=r.attempt, at=r.at, ok=r.ok, retryable=r.retryable, status_code=r.status_code,
+                response=r.response, error=r.error, destination_id=r.destination_id)
+                for r in session.scalars(query)]

@@ -1,0 +1,35 @@
+"""Opaque cursors for keyset paging: the position after the last row of a page, newest first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from onca.store.errors import InvalidCursor, InvalidValue
+from onca.store.types import utc
+
+MAX_LIMIT = 1000
+
+
+def encode_cursor(created_at: datetime, row_id: str) -> str:
+    text = json.dumps([utc(created_at).isoformat(), row_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        moment, row_id = json.loads(raw)
+        if not isinstance(row_id, str):
+            raise TypeError
+        return utc(datetime.fromisoformat(moment)), row_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidCursor(f"cursor {cursor!r} is not one this store returned") from None
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    return limit

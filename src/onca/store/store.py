@@ -1,0 +1,77 @@
+"""The metadata store: one object, opened from a URL, holding one repository per kind of record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from onca.store.alerts import AlertRepo
+from onca.store.compliance import ComplianceRepo
+from onca.store.detections import DetectionRepo
+from onca.store.engine import make_store_engine
+from onca.store.migrate import upgrade
+from onca.store.records import AlertRecord
+from onca.store.session import Transactions
+from onca.store.system_errors import SystemErrorRepo
+from onca.store.windows import WindowRepo
+
+
+class Store:
+    """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
+    `system_errors`, `compliance`. Each call is its own transaction unless made inside `transaction()`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._tx = Transactions(engine)
+        self.alerts = AlertRepo(self._tx)
+        self.windows = WindowRepo(self._tx)
+        self.detections = DetectionRepo(self._tx)
+        self.system_errors = SystemErrorRepo(self._tx)
+        self.compliance = ComplianceRepo(self._tx)
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """Make the repository calls inside the block one transaction. A write transaction takes SQLite's
+        write lock at once; on PostgreSQL rows are locked as they are read for update."""
+        with self._tx.transaction(write=write) as session:
+            yield session
+
+    def get_alert(self, alert_id: str) -> AlertRecord | None:
+        return self.alerts.get(alert_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the store at `url` (sqlite:///path/onca.db, sqlite:// for memory, postgresql://user@host/db) and
+    bring its schema up to date."""
+    engine = make_store_engine(url)
+    if migrate:
+        try:
+            upgrade(engine)
+        except Exception:
+            engine.dispose()
+            raise
+    return Store(engine)

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "onca.cli.test_cmd",
     "onca.cli.destinations_cmd",
     "onca.cli.alerts_cmd",
+    "onca.cli.policies_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -24,6 +24,25 @@ from onca.schema.registry import Registry
 log = logging.getLogger(__name__)
 
 
+def route_and_submit(store: Any, dispatcher: Dispatcher, destinations: Any, alert: Alert,
+                     finding: Finding | None) -> list[str]:
+    """Send a new alert where its detection and the destinations' settings say; returns the destination names
+    the detection gave that are not configured."""
+    targets, unknown = route(
+        alert,
+        detection_destinations=finding.destinations if finding else None,
+        overrides=finding.destination_overrides if finding else (),
+        destinations=destinations,
+    )
+    if unknown:
+        log.warning("alert %s names destinations that are not configured: %s", alert.id, ", ".join(unknown))
+    if targets:
+        with store.transaction():
+            store.alerts.set_destinations(alert.id, [t.config.name for t in targets])
+        dispatcher.submit(alert, targets)
+    return list(unknown)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -122,19 +141,9 @@ class DetectionStage:
     def _deliver(self, alert: Alert, finding: Finding | None) -> None:
         if self.dispatcher is None or self.destinations is None:
             return
-        targets, unknown = route(
-            alert,
-            detection_destinations=finding.destinations if finding else None,
-            overrides=finding.destination_overrides if finding else (),
-            destinations=self.destinations,
-        )
+        unknown = route_and_submit(self.manager.store, self.dispatcher, self.destinations, alert, finding)
         if unknown:
-            self.unrouted.append((alert.id, list(unknown)))
-            log.warning("alert %s names destinations that are not configured: %s", alert.id, ", ".join(unknown))
-        if targets:
-            with self.manager.store.transaction():
-                self.manager.store.alerts.set_destinations(alert.id, [t.config.name for t in targets])
-            self.dispatcher.submit(alert, targets)
+            self.unrouted.append((alert.id, unknown))
 
     def close(self, timeout: float = 30.0) -> bool:
         """Flush, deliver what is queued (waiting up to ``timeout``), stop the workers. True if nothing was

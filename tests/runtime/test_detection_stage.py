@@ -188,9 +188,11 @@ def test_cli_ingest_with_detections_raises_alerts(tmp_path, webhook):
     data_dir = tmp_path / "data"
     result = CliRunner().invoke(app, [
         "ingest", str(log), "--log-type", "AWS.CloudTrail", "--data-dir", str(data_dir), "--quiet",
-        "--detections", str(content_tree(tmp_path)), "--destinations", str(destinations), "--workers", "0"])
+        "--detections", str(content_tree(tmp_path)), "--destinations", str(destinations), "--workers", "0",
+        "--detection-metrics"])
     assert result.exit_code == 0, result.output
     assert "detection: 3 rules" in result.output
+    assert "Detections by time spent" in result.output and "Bucket.Deleted" in result.output
     assert "1 matches, 1 signals, 2 rule errors; 2 new alerts" in result.output
     titles = sorted(body["title"] for body in webhook.received)
     assert len(titles) == 2 and titles[0] == "Bucket b9 deleted" and "Broken.Rule" in titles[1], titles

@@ -51,8 +51,22 @@ def expand_paths(paths: list[str]) -> Iterator[Path | None]:
                 fail(f"{raw}: no such file or folder")
 
 
+def detection_metrics_table(metrics: dict, limit: int = 20) -> Table:
+    """The detections that took the most time, with what they did."""
+    table = Table(title="Detections by time spent")
+    for column in ("detection", "events", "matches", "errors", "timeouts", "cpu s", "µs/event"):
+        table.add_column(column, justify="left" if column == "detection" else "right")
+    busiest = sorted(metrics.items(), key=lambda item: (-item[1].seconds, item[0]))[:limit]
+    for detection_id, m in busiest:
+        per_event = m.seconds / m.events * 1e6 if m.events else 0.0
+        table.add_row(detection_id, f"{m.events:,}", f"{m.matches:,}", f"{m.errors:,}", f"{m.timeouts:,}",
+                      f"{m.seconds:.3f}", f"{per_event:,.1f}")
+    return table
+
+
 def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
-                 show_progress: bool = True, detection: DetectionSettings | None = None) -> IngestStats:
+                 show_progress: bool = True, detection: DetectionSettings | None = None,
+                 show_metrics: bool = False) -> IngestStats:
     from onca.ingest.lake_sink import LakeSink
     from onca.lake import LakeWriter
 
@@ -85,6 +99,8 @@ def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, d
                 progress.advance(task, size)
     finally:
         if setup is not None:
+            if show_metrics:
+                console.print(detection_metrics_table(setup.stage.engine.metrics()))
             delivered = setup.stage.close(timeout=DELIVERY_WAIT_SECONDS)
             c = setup.stage.counts
             console.print(f"detection: {c['match']:,} matches, {c['signal']:,} signals, {c['error']:,} rule "
@@ -139,6 +155,8 @@ def register(app: typer.Typer) -> None:
                                                "(default: <data-dir>/state/detection-kv.sqlite3).")] = None,
         workers: Annotated[int, typer.Option(help="Detection worker processes.", min=0)] = 1,
         rule_timeout: Annotated[float, typer.Option(help="Seconds one rule may take on one event.", min=0.01)] = 5.0,
+        detection_metrics: Annotated[bool, typer.Option(
+            "--detection-metrics", help="Print the detections that took the most time.")] = False,
     ) -> None:
         """Ingest log files into the lake: classify, parse, normalize, write Parquet; with --detections, run
         the rules on every event and raise alerts."""
@@ -155,7 +173,7 @@ def register(app: typer.Typer) -> None:
                 content=tuple(detections), store_url=store_url(store, data_dir), kv_url=kv or f"sqlite:///{kv_path}",
                 destinations_file=destinations, workers=workers, timeout_seconds=rule_timeout)
         stats = ingest_paths(registry, files, Source(candidates, id=source_id, label=source_label), data_dir,
-                             show_progress=not quiet, detection=detection)
+                             show_progress=not quiet, detection=detection, show_metrics=detection_metrics)
         console.print(summary_table(stats))
         console.print(f"{stats.events:,} events, {stats.failures:,} classification failures in "
                       f"{stats.seconds:.2f} s; lake at {lake_root(data_dir)}")

@@ -107,3 +107,18 @@ def test_cli_demo_ingests_samples_and_queries(tmp_path):
     assert result.exit_code == 0, result.output
     assert "The log types with the most events" in result.output
     assert "0 classification failures" in result.output
+    # the example detections ran over the samples, and their alerts are in the store
+    from onca.store import open_store
+
+    alerts, _ = open_store(f"sqlite:///{tmp_path / 'demo' / 'onca.db'}").alerts.list(limit=20)
+    assert {a.detection_id for a in alerts} == {"Demo.AWS.CloudTrail.LoggingStopped", "Demo.Okta.MFADeactivated",
+                                                "Demo.GitHub.Org.TwoFactorDisabled"}
+    assert "Alerts raised by the example detections" in result.output
+
+
+def test_cli_example_detections_pass_their_tests():
+    from onca.cli.demo_cmd import example_detections
+
+    result = runner.invoke(app, ["test", str(example_detections())])
+    assert result.exit_code == 0, result.output
+    assert "Tests: 6 run, 6 passed, 0 failed, 0 errored" in result.output

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from onca.cli.common import DEFAULT_DATA_DIR, DataDir, console, load_registry
-from onca.cli.ingest_cmd import ingest_paths, summary_table
+from onca.cli.common import DEFAULT_DATA_DIR, DataDir, console, load_registry, store_url
+from onca.cli.ingest_cmd import ingest_sources, summary_table
 from onca.cli.query_cmd import Format, open_lake, render
-from onca.ingest.pipeline import IngestStats, Source
+from onca.ingest.pipeline import Source
+from onca.runtime.settings import DetectionSettings
 
 EXAMPLE_QUERIES = (
     ("The log types with the most events, across every table",
@@ -33,19 +34,28 @@ def sample_files() -> list[tuple[str, Path]]:
     return found
 
 
+def example_detections() -> Path:
+    """A few example rules over the samples (samples/detections), in the panther-analysis layout."""
+    return Path(str(resources.files("onca") / "samples" / "detections"))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(data_dir: DataDir = DEFAULT_DATA_DIR,
              quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False) -> None:
         """Ingest the bundled sample logs into a local lake, print a summary and example queries."""
         registry = load_registry()
-        total = IngestStats()
+        items = []
         for log_type, path in sample_files():
             if log_type not in registry:
                 console.print(f"skipping {path.name}: no log type {log_type}")
                 continue
-            total.merge(ingest_paths(registry, [path], Source((log_type,), id="demo", label="demo samples"),
-                                     data_dir, show_progress=not quiet))
+            items.append((path, Source((log_type,), id="demo", label="demo samples")))
+        state = data_dir / "state"
+        state.mkdir(parents=True, exist_ok=True)
+        detection = DetectionSettings(content=(example_detections(),), store_url=store_url(None, data_dir),
+                                      kv_url=f"sqlite:///{state / 'detection-kv.sqlite3'}", workers=1)
+        total = ingest_sources(registry, items, data_dir, show_progress=not quiet, detection=detection)
         console.print(summary_table(total, limit=10))
         console.print(f"{total.events:,} events of {len(total.by_type)} log types, {total.failures:,} "
                       f"classification failures", highlight=False)
@@ -56,5 +66,21 @@ def register(app: typer.Typer) -> None:
         for title, sql in EXAMPLE_QUERIES:
             console.print(f"\n[bold]{title}[/bold]\n  onca query \"{sql}\"", highlight=False)
             render(lake.query(sql), Format.table)
+        _show_alerts(data_dir)
         console.print(f"\nThe lake is in {data_dir.resolve()}; try: onca query \"SELECT * FROM "
                       f"panther_logs.aws_cloudtrail LIMIT 5\"", highlight=False)
+
+
+def _show_alerts(data_dir: Path) -> None:
+    from rich.table import Table
+
+    from onca.store import open_store
+
+    with open_store(store_url(None, data_dir)) as store:
+        alerts, _ = store.alerts.list(limit=10)
+    table = Table(title="Alerts raised by the example detections (onca alerts list)")
+    for column in ("severity", "title", "events", "alert id"):
+        table.add_column(column)
+    for alert in alerts:
+        table.add_row(alert.severity, alert.title, str(alert.event_count), alert.id)
+    console.print(table)

@@ -67,6 +67,14 @@ def detection_metrics_table(metrics: dict, limit: int = 20) -> Table:
 def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
                  show_progress: bool = True, detection: DetectionSettings | None = None,
                  show_metrics: bool = False) -> IngestStats:
+    return ingest_sources(registry, [(path, source) for path in paths], data_dir, show_progress=show_progress,
+                          detection=detection, show_metrics=show_metrics)
+
+
+def ingest_sources(registry: Registry, items: list[tuple[Path | None, Source]], data_dir: Path, *,
+                   show_progress: bool = True, detection: DetectionSettings | None = None,
+                   show_metrics: bool = False) -> IngestStats:
+    """Each (file or stdin, source) through one pipeline: the lake, and detection when configured."""
     from onca.ingest.lake_sink import LakeSink
     from onca.lake import LakeWriter
 
@@ -83,12 +91,12 @@ def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, d
         sinks.append(setup.stage)
     pipeline = Pipeline(registry, sinks)
     total = IngestStats()
-    sizes = [p.stat().st_size if p else 0 for p in paths]
+    sizes = [path.stat().st_size if path else 0 for path, _ in items]
     columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
     try:
         with Progress(*columns, console=console, disable=not show_progress, transient=True) as progress:
             task = progress.add_task("ingesting", total=sum(sizes) or None)
-            for path, size in zip(paths, sizes):
+            for (path, source), size in zip(items, sizes):
                 progress.update(task, description=f"ingesting {path.name if path else 'stdin'}")
                 if path is None:
                     stats = pipeline.ingest(sys.stdin.buffer, source, stream_name="stdin")

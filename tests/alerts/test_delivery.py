@@ -1,17 +1,15 @@
 """The dispatcher against real HTTP receivers on loopback."""
 
 import asyncio
-import importlib.util
 import random
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
+from loopback import Receiver
 
 from onca.alerts import delivery
 from onca.alerts.config import DestinationSet, parse_destinations
@@ -21,19 +19,6 @@ from onca.alerts.model import Alert
 from onca.alerts.sample import sample_alert
 
 
-def _receivers():
-    """The loopback receiver the destination tests use (their conftest), loaded once under its own name."""
-    name = "onca_alert_test_receivers"
-    if name not in sys.modules:
-        path = Path(__file__).parent / "destinations" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-Receiver = _receivers().Receiver
 T0 = datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
 ALERT = Alert(id="alert-1", type="rule", detection_id="Test.Rule", title="something happened",
               severity="HIGH", created_at=T0, first_event_time=T0, last_event_time=T0,

@@ -1,7 +1,5 @@
 """`onca destinations` against a real HTTP receiver on loopback."""
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,26 +7,16 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from loopback import Receiver
+
 from onca.cli.main import app
 
 runner = CliRunner()
 
 
-def _receivers():
-    """The loopback receiver the destination tests use (their conftest), loaded once under its own name."""
-    name = "onca_alert_test_receivers"
-    if name not in sys.modules:
-        path = Path(__file__).parents[1] / "alerts" / "destinations" / "conftest.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture
 def receiver() -> Iterator:
-    server = _receivers().Receiver()
+    server = Receiver()
     server.start()
     try:
         yield server

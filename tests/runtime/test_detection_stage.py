@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 import textwrap
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
 import pytest
+from loopback import Receiver
 
 from onca.ingest.lake_sink import LakeSink
 from onca.ingest.pipeline import Pipeline, Source
@@ -81,38 +79,16 @@ def cloudtrail(name: str, bucket: str = "b1", second: int = 0) -> bytes:
         "requestParameters": {"bucketName": bucket}})
 
 
-class Webhook:
-    """A loopback receiver keeping each JSON body it is sent."""
-
-    def __init__(self):
-        received = self.received = []
-        done = self.done = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append(json.loads(body))
-                self.send_response(200)
-                self.end_headers()
-                done.set()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/alerts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def webhook():
-    hook = Webhook()
-    yield hook
-    hook.close()
+    receiver = Receiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+def received(receiver):
+    return [request.json() for request in receiver.requests]
 
 
 def content_tree(root: Path) -> Path:
@@ -127,7 +103,7 @@ def content_tree(root: Path) -> Path:
 def test_ingest_with_detection_stores_alerts_rows_and_delivers(tmp_path, webhook, workers):
     registry = Registry.builtin()
     destinations = tmp_path / "destinations.yml"
-    destinations.write_text(f"- kind: webhook\n  name: SOC hook\n  url: {webhook.url}\n")
+    destinations.write_text(f"- kind: webhook\n  name: SOC hook\n  url: {webhook.url}/alerts\n")
     store_url = f"sqlite:///{tmp_path / 'onca.db'}"
     writer = LakeWriter(tmp_path / "lake")
     setup = open_detection_stage(registry, writer, DetectionSettings(
@@ -155,7 +131,7 @@ def test_ingest_with_detection_stores_alerts_rows_and_delivers(tmp_path, webhook
     assert len(alerts) == 3  # the signal rule never alerts
 
     # each new alert went to the webhook once, and the attempt is kept with the alert
-    delivered = {body["alertId"]: body for body in webhook.received}
+    delivered = {body["alertId"]: body for body in received(webhook)}
     assert set(delivered) == {a.id for a in alerts}
     assert delivered[b1.id]["title"] == "Bucket b1 deleted" and delivered[b1.id]["severity"] == "HIGH"
     attempts = store.alerts.attempts(b1.id)
@@ -184,7 +160,7 @@ def test_cli_ingest_with_detections_raises_alerts(tmp_path, webhook):
     log = tmp_path / "trail.json"
     log.write_bytes(b"\n".join([cloudtrail("DeleteBucket", "b9", 1), cloudtrail("ListBuckets", second=2)]))
     destinations = tmp_path / "destinations.yml"
-    destinations.write_text(f"- kind: webhook\n  name: SOC hook\n  url: {webhook.url}\n")
+    destinations.write_text(f"- kind: webhook\n  name: SOC hook\n  url: {webhook.url}/alerts\n")
     data_dir = tmp_path / "data"
     result = CliRunner().invoke(app, [
         "ingest", str(log), "--log-type", "AWS.CloudTrail", "--data-dir", str(data_dir), "--quiet",
@@ -194,7 +170,7 @@ def test_cli_ingest_with_detections_raises_alerts(tmp_path, webhook):
     assert "detection: 3 rules" in result.output
     assert "Detections by time spent" in result.output and "Bucket.Deleted" in result.output
     assert "1 matches, 1 signals, 2 rule errors; 2 new alerts" in result.output
-    titles = sorted(body["title"] for body in webhook.received)
+    titles = sorted(body["title"] for body in received(webhook))
     assert len(titles) == 2 and titles[0] == "Bucket b9 deleted" and "Broken.Rule" in titles[1], titles
     alerts, _ = open_store(f"sqlite:///{data_dir / 'onca.db'}").alerts.list(limit=10)
     assert sorted(a.type for a in alerts) == ["rule", "rule_error"]

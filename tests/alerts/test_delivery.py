@@ -26,16 +26,6 @@ ALERT = Alert(id="alert-1", type="rule", detection_id="Test.Rule", title="someth
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def silent_url() -> Iterator[str]:
     """A loopback port that accepts connections (the kernel's backlog) but never answers."""
     with socket.socket() as sock:

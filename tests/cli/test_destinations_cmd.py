@@ -1,27 +1,15 @@
 """`onca destinations` against a real HTTP receiver on loopback."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 from typer.testing import CliRunner
 
-from loopback import Receiver
 
 from onca.cli.main import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def receiver() -> Iterator:
-    server = Receiver()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

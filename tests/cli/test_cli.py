@@ -117,7 +117,7 @@ def test_cli_demo_ingests_samples_and_queries(tmp_path):
 
 
 def test_cli_example_detections_pass_their_tests():
-    from onca.cli.demo_cmd import example_detections
+    from onca.runtime.demo import example_detections
 
     result = runner.invoke(app, ["test", str(example_detections())])
     assert result.exit_code == 0, result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onca.cli.demo_cmd import sample_files
+from onca.runtime.demo import sample_files
 from onca.ingest.lake_sink import LakeSink
 from onca.ingest.pipeline import Pipeline, Source
 from onca.lake import Lake, LakeWriter, table_name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from onca.cli.common import DEFAULT_DATA_DIR, DataDir, console, load_registry, s
 from onca.cli.ingest_cmd import ingest_sources, summary_table
 from onca.cli.query_cmd import Format, open_lake, render
 from onca.ingest.pipeline import Source
+from onca.runtime.demo import example_detections, sample_files
 from onca.runtime.settings import DetectionSettings
 
 EXAMPLE_QUERIES = (
@@ -22,21 +22,6 @@ EXAMPLE_QUERIES = (
      "SELECT ip, count(*) AS events FROM (SELECT unnest(p_any_ip_addresses) AS ip FROM panther_views.all_logs) "
      "GROUP BY ip ORDER BY events DESC, ip LIMIT 5"),
 )
-
-
-def sample_files() -> list[tuple[str, Path]]:
-    """(log type, path) of every bundled sample: samples/<LogType>.log."""
-    folder = resources.files("onca") / "samples"
-    found = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".log"):
-            found.append((entry.name.removesuffix(".log"), Path(str(entry))))
-    return found
-
-
-def example_detections() -> Path:
-    """A few example rules over the samples (samples/detections), in the panther-analysis layout."""
-    return Path(str(resources.files("onca") / "samples" / "detections"))
 
 
 def register(app: typer.Typer) -> None:

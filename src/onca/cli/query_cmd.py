@@ -12,8 +12,7 @@ import typer
 from rich.table import Table
 
 from onca.cli.common import DEFAULT_DATA_DIR, DataDir, fail, lake_root, load_registry
-from onca.ingest.columns import json_columns
-from onca.schema import Registry, table_name
+from onca.schema import Registry
 
 
 class Format(str, Enum):
@@ -23,11 +22,9 @@ class Format(str, Enum):
 
 
 def open_lake(data_dir: Path, registry: Registry | None = None):
-    from onca.lake import Lake
+    from onca.runtime.lake_access import open_lake as lake_with_views
 
-    registry = registry or load_registry()
-    mapping = {f"panther_logs.{table_name(s.name)}": json_columns(s) for s in registry}
-    return Lake(lake_root(data_dir), json_columns=mapping)
+    return lake_with_views(lake_root(data_dir), registry or load_registry())
 
 
 def render(result, fmt: Format, out=None) -> None:

@@ -102,8 +102,10 @@ class Pipeline:
 
     def ingest_records(self, records: Iterable[Any], source: Source, *, stream_name: str = "",
                        progress: Any = None) -> IngestStats:
-        classifier = self.classifier(source)
-        classifier.reset()
+        # A source without log types (one deleted while its payloads waited) turns every record into a failure.
+        classifier = self.classifier(source) if source.log_types else None
+        if classifier is not None:
+            classifier.reset()
         stats = IngestStats()
         started = time.perf_counter()
         batches: dict[str, list[dict[str, Any]]] = {}
@@ -131,6 +133,16 @@ class Pipeline:
                 continue
             data = record.data
             size = len(data) if isinstance(data, str) else 0
+            if classifier is None:
+                raw = data if isinstance(data, str) else _json_text(data)
+                failures.append(self._failure(raw, (f"source {source.id or source.label!r} has no log types",),
+                                              source, stream_name, record.offset, parse_time))
+                stats.failures += 1
+                stats.failure_bytes += len(raw)
+                if len(failures) >= self.batch_size:
+                    self._emit_failures(failures)
+                    failures = []
+                continue
             result = classifier.classify(data, parse_time=parse_time, row_id=self.row_ids(),
                                          source_id=source.id, source_label=source.label)
             if isinstance(result, Classified):

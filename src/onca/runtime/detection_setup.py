@@ -45,8 +45,12 @@ def open_detection_stage(registry: Registry, writer: LakeWriter, settings: Detec
                          clock: Callable[[], datetime] | None = None) -> DetectionSetup:
     """Everything live detection needs, started. The engine forks its workers here, before any thread starts
     (the dispatcher's thread comes after), so workers never inherit a running thread."""
-    destinations = (load_destinations(settings.destinations_file) if settings.destinations_file
-                    else DestinationSet())
+    if settings.destination_set is not None:
+        destinations = settings.destination_set
+    elif settings.destinations_file:
+        destinations = load_destinations(settings.destinations_file)
+    else:
+        destinations = DestinationSet()
     content = load_engine_content(settings.content)
     problems = list(content.problems)
     engine = Engine(content, EngineOptions(

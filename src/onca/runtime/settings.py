@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -12,6 +13,7 @@ class DetectionSettings:
     store_url: str
     kv_url: str | None = None
     destinations_file: Path | None = None
+    destination_set: Any = None  # an onca.alerts.config.DestinationSet already built; wins over the file
     workers: int = 1
     timeout_seconds: float = 5.0
     use_index: bool = True

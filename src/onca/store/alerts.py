@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
 
 from onca.store.errors import InvalidValue, NotFound
 from onca.store.models import AlertRow, CommentRow, DeliveryAttemptRow, HistoryRow
@@ -114,12 +114,16 @@ class AlertRepo:
         text: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        log_type: str | None = None,
+        min_events: int | None = None,
+        max_events: int | None = None,
+        oldest_first: bool = False,
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[AlertRecord], str | None]:
-        """Alerts newest first, filtered; returns the page and the cursor of the next page (None at the end).
-        `since`/`until` bound the creation time (since inclusive, until exclusive); `text` is a
-        case-insensitive substring of the title."""
+        """Alerts newest first (or oldest first), filtered; returns the page and the cursor of the next page
+        (None at the end). `since`/`until` bound the creation time (since inclusive, until exclusive); `text` is
+        a case-insensitive substring of the title; `log_type` one of the alert's log types."""
         check_limit(limit)
         conditions: list[Any] = []
         for column, name, value, allowed in (
@@ -136,16 +140,29 @@ class AlertRepo:
         if text:
             escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(AlertRow.title.ilike(f"%{escaped}%", escape="\\"))
+        if log_type:
+            # log_types is a JSON array kept as text on every backend: match the quoted element
+            escaped = log_type.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(AlertRow.log_types.cast(String).like(f'%"{escaped}"%', escape="\\"))
+        if min_events is not None:
+            conditions.append(AlertRow.event_count >= min_events)
+        if max_events is not None:
+            conditions.append(AlertRow.event_count <= max_events)
         if since is not None:
             conditions.append(AlertRow.created_at >= utc(since))
         if until is not None:
             conditions.append(AlertRow.created_at < utc(until))
         if cursor:
             after_time, after_id = decode_cursor(cursor)
-            conditions.append(or_(AlertRow.created_at < after_time,
-                                  and_(AlertRow.created_at == after_time, AlertRow.id < after_id)))
-        query = (select(AlertRow).where(*conditions)
-                 .order_by(AlertRow.created_at.desc(), AlertRow.id.desc()).limit(limit + 1))
+            if oldest_first:
+                conditions.append(or_(AlertRow.created_at > after_time,
+                                      and_(AlertRow.created_at == after_time, AlertRow.id > after_id)))
+            else:
+                conditions.append(or_(AlertRow.created_at < after_time,
+                                      and_(AlertRow.created_at == after_time, AlertRow.id < after_id)))
+        order = ((AlertRow.created_at.asc(), AlertRow.id.asc()) if oldest_first
+                 else (AlertRow.created_at.desc(), AlertRow.id.desc()))
+        query = select(AlertRow).where(*conditions).order_by(*order).limit(limit + 1)
         with self._tx.transaction(write=False) as session:
             rows = [to_record(row) for row in session.scalars(query)]
         if len(rows) <= limit:

@@ -1,0 +1,148 @@
+"""The server's declarative configuration file, for people who manage Onca as code.
+
+YAML (or JSON) with camelCase keys; every string may name environment variables as ``${NAME}`` so that secrets
+stay out of the file. Example:
+
+    dataDir: /var/lib/onca
+    port: 8000
+    detections: [/srv/panther-analysis]
+    destinations:
+      - name: SOC Slack
+        kind: slack
+        webhookUrl: ${SLACK_WEBHOOK}
+    sources:
+      http:
+        - integrationId: okta
+          integrationLabel: Okta
+          logTypes: [Okta.SystemLog]
+          authMethod: SharedSecret
+          authHeaderKey: X-Okta-Secret
+          authSecretValue: ${OKTA_SECRET}
+    retention:
+      panther_logs: 90
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from onca.runtime.http_sources import HttpSource
+from onca.yaml12 import describe_yaml_error, load_yaml
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(ValueError):
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Sources(_Model):
+    http: list[HttpSource] = Field(default_factory=list)
+
+
+class ServerConfig(_Model):
+    data_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    store: str | None = Field(None, description="Metadata store URL; default sqlite:///<dataDir>/onca.db.")
+    kv: str | None = Field(None, description="Detection cache URL; default a SQLite file in <dataDir>/state.")
+    detections: list[Path] = Field(default_factory=list, description="Detection content trees.")
+    destinations: list[dict[str, Any]] = Field(default_factory=list, description="As in a destinations file.")
+    destinations_file: Path | None = None
+    schemas: list[Path] = Field(default_factory=list, description="Custom log schema files.")
+    sources: Sources = Field(default_factory=Sources)
+    retention: dict[str, int] = Field(default_factory=dict,
+                                      description="Days to keep, per lake database (panther_logs, ...).")
+    detection_workers: int = Field(1, ge=0)
+    rule_timeout: float = Field(5.0, gt=0)
+    commit_seconds: float = Field(5.0, gt=0, description="How often spooled payloads are committed to the lake.")
+    admin_email: str = "admin@localhost"
+    allowed_cidrs: list[str] = Field(default_factory=list, description="Only these clients may call the API.")
+    max_body_bytes: int = Field(10 << 20, gt=0, description="Default request size limit of HTTP sources.")
+    demo: bool = Field(False, description="Feed the bundled sample logs through a demo source.")
+
+    def source(self, source_id: str) -> HttpSource | None:
+        return next((s for s in self.sources.http if s.integration_id == source_id), None)
+
+
+def parse_config(data: Any, *, source: str = "config", env: Mapping[str, str] | None = None) -> ServerConfig:
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    data = _interpolate(data if data is not None else {}, env, (), problems)
+    if problems:
+        raise ConfigError(source, problems)
+    try:
+        config = ServerConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(error) for error in exc.errors()]) from None
+    ids = [s.integration_id for s in config.sources.http]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ConfigError(source, [f"sources.http: integrationId {d!r} is used twice" for d in duplicates])
+    return config
+
+
+def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> ServerConfig:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
+    try:
+        data = orjson.loads(text) if str(path).lower().endswith(".json") else load_yaml(text)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid JSON: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {describe_yaml_error(exc)}"]) from None
+    config = parse_config(data, source=str(path), env=env)
+    return _relative_to(config, Path(path).parent)
+
+
+def _relative_to(config: ServerConfig, base: Path) -> ServerConfig:
+    """Paths in a config file are relative to the file, not to where the server was started."""
+    def fix(path: Path | None) -> Path | None:
+        return path if path is None or path.is_absolute() else base / path
+
+    return config.model_copy(update={
+        "data_dir": fix(config.data_dir),
+        "detections": [fix(p) for p in config.detections],
+        "schemas": [fix(p) for p in config.schemas],
+        "destinations_file": fix(config.destinations_file),
+    })
+
+
+def _interpolate(value: Any, env: Mapping[str, str], path: tuple[str, ...], problems: list[str]) -> Any:
+    if isinstance(value, str):
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                problems.append(f"{'.'.join(path) or 'value'}: environment variable {name} is not set")
+                return ""
+            return env[name]
+
+        return _VARIABLE.sub(replace, value)
+    if isinstance(value, Mapping):
+        return {k: _interpolate(v, env, (*path, str(k)), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, env, (*path, str(i)), problems) for i, v in enumerate(value)]
+    return value
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ())) or "config"
+    return f"{where}: {error.get('msg', 'invalid')}"

@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import yaml
@@ -67,7 +67,7 @@ class ServerConfig(_Model):
     destinations_file: Path | None = None
     schemas: list[Path] = Field(default_factory=list, description="Custom log schema files.")
     sources: Sources = Field(default_factory=Sources)
-    retention: dict[str, int] = Field(default_factory=dict,
+    retention: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict,
                                       description="Days to keep, per lake database (panther_logs, ...).")
     detection_workers: int = Field(1, ge=0)
     rule_timeout: float = Field(5.0, gt=0)

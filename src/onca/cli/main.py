@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "onca.cli.destinations_cmd",
     "onca.cli.alerts_cmd",
     "onca.cli.policies_cmd",
+    "onca.cli.serve_cmd",
+    "onca.cli.users_cmd",
 ]
 
 for _name in COMMAND_MODULES:

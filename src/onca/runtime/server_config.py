@@ -24,6 +24,7 @@ stay out of the file. Example:
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from typing import Annotated, Any
 
 import orjson
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from onca.runtime.http_sources import HttpSource
@@ -76,6 +77,16 @@ class ServerConfig(_Model):
     allowed_cidrs: list[str] = Field(default_factory=list, description="Only these clients may call the API.")
     max_body_bytes: int = Field(10 << 20, gt=0, description="Default request size limit of HTTP sources.")
     demo: bool = Field(False, description="Feed the bundled sample logs through a demo source.")
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a CIDR block such as 10.0.0.0/8") from None
+        return cidrs
 
     def source(self, source_id: str) -> HttpSource | None:
         return next((s for s in self.sources.http if s.integration_id == source_id), None)

@@ -75,6 +75,7 @@ class IngestService:
         self._thread: threading.Thread | None = None
         self._uncommitted: list[SpoolEntry] = []
         self._first_uncommitted = 0.0
+        self._stopped: bool | None = None
 
     # Sources
     def set_sources(self, sources: Iterable[HttpSource]) -> None:
@@ -201,7 +202,9 @@ class IngestService:
 
     def stop(self, *, delivery_timeout: float = 30.0) -> bool:
         """Ingest everything spooled, commit, finish deliveries, stop detection. True if nothing was lost
-        (every payload committed, every delivery finished)."""
+        (every payload committed, every delivery finished). Stopping twice does nothing more."""
+        if self._stopped is not None:
+            return self._stopped
         self._stopping.set()
         self.spool.wake()
         if self._thread is not None:
@@ -217,4 +220,5 @@ class IngestService:
         if self.detection is not None:
             clean = self.detection.stage.close(timeout=delivery_timeout) and clean
         self.writer.close()
+        self._stopped = clean
         return clean

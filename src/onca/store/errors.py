@@ -17,3 +17,8 @@ class InvalidValue(StoreError, ValueError):
 
 class InvalidCursor(InvalidValue):
     """A paging cursor this store did not hand out."""
+
+
+class Conflict(StoreError):
+    """The change would break a uniqueness or integrity rule (an email or role name already taken, a role still
+    assigned to users, a built-in role)."""

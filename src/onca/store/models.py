@@ -166,3 +166,73 @@ class DedupWindowRow(Base):
     last_event_time: Mapped[datetime]
 
     __table_args__ = (Index(None, "closes_at"),)
+
+
+class RoleRow(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)  # the name case-folded: "admin" is "Admin"
+    permissions: Mapped[list[str]]
+    log_type_access_kind: Mapped[str] = mapped_column(String(16))
+    log_type_access: Mapped[list[str]]
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index(None, "created_at", "id"),)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased: emails match in any case
+    given_name: Mapped[str] = mapped_column(String(255), default="")
+    family_name: Mapped[str] = mapped_column(String(255), default="")
+    role_id: Mapped[str] = mapped_column(String(32), ForeignKey("roles.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index(None, "created_at", "id"),)
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the secret, hex
+    permissions: Mapped[list[str]]
+    allowed_cidrs: Mapped[list[str]]
+    log_type_access_kind: Mapped[str] = mapped_column(String(16))
+    log_type_access: Mapped[list[str]]
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by_type: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    updated_by_type: Mapped[str] = mapped_column(String(16))
+    updated_by_id: Mapped[str] = mapped_column(String(64))
+    rotated_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index(None, "created_at", "id"),)
+
+
+class UserSessionRow(Base):
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie value, hex
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(512), default="")

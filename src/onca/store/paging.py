@@ -6,6 +6,9 @@ import base64
 import binascii
 import json
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
 
 from onca.store.errors import InvalidCursor, InvalidValue
 from onca.store.types import utc
@@ -33,3 +36,20 @@ def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     return limit
+
+
+def after_cursor(created_column: Any, id_column: Any, cursor: str, *, descending: bool = False) -> Any:
+    """The condition selecting the rows after `cursor` in (created_at, id) order."""
+    after_time, after_id = decode_cursor(cursor)
+    if descending:
+        return or_(created_column < after_time, and_(created_column == after_time, id_column < after_id))
+    return or_(created_column > after_time, and_(created_column == after_time, id_column > after_id))
+
+
+def page(records: list[Any], limit: int) -> tuple[list[Any], str | None]:
+    """Split the `limit + 1` records read into the page and the next page's cursor (None at the end). The
+    records need `created_at` and `id`."""
+    if len(records) <= limit:
+        return records, None
+    records = records[:limit]
+    return records, encode_cursor(records[-1].created_at, records[-1].id)

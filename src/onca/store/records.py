@@ -12,6 +12,10 @@ ALERT_STATUSES = ("open", "triaged", "resolved", "invalid", "closed")
 ALERT_TYPES = ("rule", "rule_error", "policy", "correlation", "scheduled_rule")
 ALERT_SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 COMPLIANCE_STATUSES = ("PASS", "FAIL", "ERROR")
+# How a role reaches log types, as Panther names it: the listed ones only, all, all but the listed, none.
+LOG_TYPE_ACCESS_KINDS = ("ALLOW", "ALLOW_ALL", "DENY", "DENY_ALL")
+# Who created or changed an API token.
+ACTOR_TYPES = ("user", "api-token", "system")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +128,69 @@ class DedupWindow:
     alert_id: str | None
     first_event_time: datetime
     last_event_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRecord:
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+    log_type_access_kind: str  # one of LOG_TYPE_ACCESS_KINDS
+    created_at: datetime
+    updated_at: datetime
+    log_type_access: tuple[str, ...] = ()  # the log types ALLOW or DENY lists
+    builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user; the password hash is read separately (UserRepo.password_hash) so it never travels by accident."""
+
+    id: str
+    email: str
+    given_name: str
+    family_name: str
+    role_id: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None = None
+    has_password: bool = True  # False for users who only sign in through single sign-on
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRef:
+    type: str  # one of ACTOR_TYPES
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    """An API token's metadata; its secret is kept only as a hash."""
+
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+    created_at: datetime
+    created_by: ActorRef
+    updated_at: datetime
+    updated_by: ActorRef
+    allowed_cidrs: tuple[str, ...] = ()
+    log_type_access_kind: str = "ALLOW_ALL"
+    log_type_access: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    rotated_at: datetime | None = None
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserSessionRecord:
+    """A signed-in browser session; the store knows it only by the hash of its cookie value."""
+
+    id_hash: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+    client_ip: str = ""
+    user_agent: str = ""

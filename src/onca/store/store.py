@@ -12,16 +12,21 @@ from onca.store.alerts import AlertRepo
 from onca.store.compliance import ComplianceRepo
 from onca.store.detections import DetectionRepo
 from onca.store.engine import make_store_engine
+from onca.store.login_sessions import SessionRepo
 from onca.store.migrate import upgrade
 from onca.store.records import AlertRecord
+from onca.store.roles import RoleRepo
 from onca.store.session import Transactions
 from onca.store.system_errors import SystemErrorRepo
+from onca.store.tokens import TokenRepo
+from onca.store.users import UserRepo
 from onca.store.windows import WindowRepo
 
 
 class Store:
     """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
-    `system_errors`, `compliance`. Each call is its own transaction unless made inside `transaction()`."""
+    `system_errors`, `compliance`, `users`, `roles`, `tokens` (API tokens), `sessions` (users' sign-in
+    sessions). Each call is its own transaction unless made inside `transaction()`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -31,6 +36,10 @@ class Store:
         self.detections = DetectionRepo(self._tx)
         self.system_errors = SystemErrorRepo(self._tx)
         self.compliance = ComplianceRepo(self._tx)
+        self.users = UserRepo(self._tx)
+        self.roles = RoleRepo(self._tx)
+        self.tokens = TokenRepo(self._tx)
+        self.sessions = SessionRepo(self._tx)
 
     @property
     def url(self) -> str:

@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Sets everything up, then runs Onca on its embedded defaults.
+# Sets everything up, then runs the Onca server on its embedded defaults, with demo data flowing.
 run: setup
-	$(BIN)/onca demo
+	$(BIN)/onca serve --demo
 
 test: setup
 	$(BIN)/pytest

@@ -83,3 +83,12 @@ def test_graphql_alerts_and_status_update(running):
     assert result["data"]["updateAlertStatusById"]["alerts"] == [{"status": "RESOLVED"}]
     anonymous = running.client.post("/graphql", json={"query": query}).json()
     assert "authentication required" in anonymous["errors"][0]["message"]
+
+
+def test_graphql_users_roles_sources_and_metrics(running):
+    query = "{ users roles logSources { integrationId logTypes authMethod } metrics { classificationFailures } }"
+    data = running.post("/graphql", json={"query": query}).json()["data"]
+    assert [u["email"] for u in data["users"]] == [running.admin_email]
+    assert {"Admin", "Analyst", "AnalystReadOnly"} <= {r["name"] for r in data["roles"]}
+    assert {s["integrationId"] for s in data["logSources"]} == {"okta", "trail"}
+    assert data["metrics"]["classificationFailures"] == 0

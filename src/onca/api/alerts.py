@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onca.alerts.document import iso_utc
 from onca.api.auth import Principal, requires
+from onca.api.system import system_error_json
 from onca.store import ALERT_STATUSES, AlertRecord, InvalidCursor, InvalidValue, NotFound
 
 router = APIRouter(tags=["alerts"])
@@ -106,8 +107,9 @@ async def list_alerts(
     event_count_max: Annotated[int | None, Query(alias="event-count-max", ge=0)] = None,
 ) -> dict[str, Any]:
     store = _store(request)
-    if type == "SYSTEM_ERROR":
-        return {"results": [], "next": None}  # system errors are listed at /system-errors
+    if type == "SYSTEM_ERROR":  # Onca keeps these apart (see /system-errors); listed here as Panther does
+        errors = await asyncio.to_thread(store.system_errors.list, limit=limit)
+        return {"results": [system_error_json(e) for e in errors], "next": None}
     statuses = [_status(s) for s in status or []]
     if log_type and not principal.can_read_log_type(log_type):
         raise HTTPException(403, f"your role may not read log type {log_type}")

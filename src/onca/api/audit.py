@@ -54,6 +54,11 @@ PANTHER_ACTIONS = {
     ("POST", "/api/v1/data-lake/queries"): "EXECUTE_DATA_LAKE_QUERY",
     ("DELETE", "/api/v1/data-lake/queries/{id}"): "CANCEL_DATA_LAKE_QUERY",
     ("GET", "/api/v1/auth/me"): "GET_CURRENT_USER",
+    ("POST", "/api/v1/log-sources/http"): "CREATE_LOG_SOURCE",
+    ("PUT", "/api/v1/log-sources/http/{id}"): "UPDATE_LOG_SOURCE",
+    ("DELETE", "/api/v1/log-sources/http/{id}"): "DELETE_LOG_SOURCE",
+    ("POST", "/api/v1/destinations/{id}/test"): "SEND_TEST_ALERT",
+    ("POST", "/api/v1/system-errors/{id}/resolve"): "RESOLVE_SYSTEM_ERROR",
 }
 _VERBS = {"GET": "GET", "POST": "CREATE", "PUT": "UPDATE", "PATCH": "UPDATE", "DELETE": "DELETE"}
 _DETECTION_RESOURCES = ("rules", "scheduled-rules", "simple-rules", "policies", "correlation-rules")

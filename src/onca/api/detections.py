@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from onca.api.auth import Principal, requires
+from onca.api.auth import requires
 from onca.detect.content import ContentItem, ContentSet, load_content
 
 router = APIRouter(tags=["detections"])
@@ -159,9 +159,7 @@ def _matches(item: ContentItem, name_contains: str | None, log_type: str | None,
 
 
 def _add_routes(resource: str, permission: str, shape: Callable[[ContentItem], dict[str, Any]]) -> None:
-    reader = Annotated[Principal, Depends(requires(permission))]
-
-    async def list_items(request: Request, principal: reader, cursor: str | None = None,  # type: ignore[valid-type]
+    async def list_items(request: Request, cursor: str | None = None,
                          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
                          name_contains: Annotated[str | None, Query(alias="name-contains")] = None,
                          log_type: Annotated[str | None, Query(alias="log-type")] = None,
@@ -176,14 +174,18 @@ def _add_routes(resource: str, permission: str, shape: Callable[[ContentItem], d
         more = start + limit < len(items)
         return {"results": [shape(i) for i in page], "next": page[-1].id if more and page else None}
 
-    async def get_item(id: str, request: Request, principal: reader) -> dict:  # type: ignore[valid-type] # noqa: A002
+    async def get_item(id: str, request: Request) -> dict:  # noqa: A002
         item = request.app.state.server.content.by_resource[resource].get(id)
         if item is None:
             raise HTTPException(404, f"no {SINGULAR[resource]} with id {id!r}")
         return shape(item)
 
-    router.add_api_route(f"/{resource}", list_items, methods=["GET"], summary=f"List {resource}")
-    router.add_api_route(f"/{resource}/{{id}}", get_item, methods=["GET"], summary=f"Get one of {resource}")
+    # the permission as a route dependency: these handlers are closures, whose annotations FastAPI cannot resolve
+    guard = [Depends(requires(permission))]
+    router.add_api_route(f"/{resource}", list_items, methods=["GET"], summary=f"List {resource}",
+                         dependencies=guard)
+    router.add_api_route(f"/{resource}/{{id}}", get_item, methods=["GET"], summary=f"Get one of {resource}",
+                         dependencies=guard)
 
 
 for _resource, (_permission, _shape) in RESOURCES.items():

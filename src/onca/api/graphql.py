@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from onca.api.alerts import ALERT_KINDS, alert_json
 from onca.api.auth import authenticate
+from onca.api.auth.views import role_json, user_json
 from onca.api.queries import job_json, owned_job, page_offset, start_query
 
 
@@ -284,6 +285,34 @@ class Query:
         return Metrics(events=events, classification_failures=sum(f for _, f in counts.values()),
                        alerts_created=stage.counts["alerts"] if stage is not None else 0,
                        spool_payloads=service.spool.depth()[0])
+
+    @strawberry.field
+    async def users(self, info: Info) -> list[JSON]:
+        """Users as the REST API shows them (GET /api/v1/users)."""
+        _principal(info, "UserRead")
+        store = _server(info).store
+
+        def load() -> list[dict[str, Any]]:
+            roles = {r.id: r for r in _all(store.roles.list)}
+            return [user_json(u, roles.get(u.role_id)) for u in _all(store.users.list)]
+
+        return await asyncio.to_thread(load)
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[JSON]:
+        """Roles as the REST API shows them (GET /api/v1/roles)."""
+        _principal(info, "UserRead")
+        store = _server(info).store
+        return await asyncio.to_thread(lambda: [role_json(r) for r in _all(store.roles.list)])
+
+
+def _all(list_page: Any) -> list[Any]:
+    """Every record of a paged store listing."""
+    records, cursor = list_page(limit=1000)
+    while cursor:
+        more, cursor = list_page(limit=1000, cursor=cursor)
+        records += more
+    return records
 
 
 @strawberry.type

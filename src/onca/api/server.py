@@ -6,15 +6,17 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onca.alerts.config import load_destinations, parse_destinations
+from onca.alerts.config import DestinationSet, load_destinations, parse_destinations
 from onca.api.audit import AuditLog
 from onca.api.detections import ContentCatalog
 from onca.lake.jobs import QueryJobs
 from onca.lake.retention import apply_retention
 from onca.runtime.demo import DemoFeeder, example_detections
+from onca.runtime.http_sources import HttpSource
 from onca.runtime.lake_access import open_lake
 from onca.runtime.server_config import ServerConfig
 from onca.runtime.service import IngestService
@@ -57,12 +59,14 @@ class OncaServer:
         self.paths.state.mkdir(parents=True, exist_ok=True)
         self.registry = registry or _registry(config)
         self.store_url = self.paths.store_url(config.store)
+        self.destinations = _destinations(config)
         self.store = open_store(self.store_url)
         self.bootstrap: Any = None
         try:
             self.service = IngestService(self.registry, self.paths.lake, self.paths.spool,
                                          detection=self._detection_settings(), commit_seconds=config.commit_seconds)
             self.service.set_sources(config.sources.http)
+            self._load_api_sources()
             self.audit = AuditLog(self.service)
             self.demo = DemoFeeder(self.service) if config.demo else None
             self.queries = QueryJobs(self._lake_connection)
@@ -74,6 +78,20 @@ class OncaServer:
         self._stopping = threading.Event()
         self._retention: threading.Thread | None = None
 
+    def _load_api_sources(self) -> None:
+        """Sources created through the API; one that no longer validates (a log type gone) is reported and
+        left out rather than stopping the server."""
+        for record in self.store.log_sources.list(kind="http"):
+            if self.config.source(record.id) is not None:
+                log.warning("log source %s is in the config file and the store; the config file wins", record.id)
+                continue
+            try:
+                self.service.add_source(HttpSource.model_validate(record.settings))
+            except ValueError as exc:
+                log.error("log source %s cannot be used: %s", record.id, exc)
+                self.store.system_errors.report("log_source", record.id, f"cannot be used: {exc}",
+                                                at=datetime.now(UTC))
+
     def content_paths(self) -> tuple[Path, ...]:
         paths = tuple(self.config.detections)
         return (*paths, example_detections()) if self.config.demo else paths
@@ -83,15 +101,9 @@ class OncaServer:
         content = self.content_paths()
         if not content:
             return None
-        if config.destinations:
-            destinations = parse_destinations(config.destinations, source="config destinations")
-        elif config.destinations_file:
-            destinations = load_destinations(config.destinations_file)
-        else:
-            destinations = None
         kv = config.kv or f"sqlite:///{self.paths.state / 'detection-kv.sqlite3'}"
         return DetectionSettings(content=content, store_url=self.store_url, kv_url=kv,
-                                 destination_set=destinations, workers=config.detection_workers,
+                                 destination_set=self.destinations, workers=config.detection_workers,
                                  timeout_seconds=config.rule_timeout)
 
     def _lake_connection(self, database: str):  # noqa: ANN202 - a DuckDB connection
@@ -128,6 +140,14 @@ class OncaServer:
             return self.service.stop()
         finally:
             self.store.close()
+
+
+def _destinations(config: ServerConfig) -> DestinationSet:
+    if config.destinations:
+        return parse_destinations(config.destinations, source="config destinations")
+    if config.destinations_file:
+        return load_destinations(config.destinations_file)
+    return DestinationSet()
 
 
 def _registry(config: ServerConfig) -> Registry:

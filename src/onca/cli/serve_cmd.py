@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
             changes["detections"] = [*settings.detections, *detections]
         settings = settings.model_copy(update=changes)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations run on every start
         try:
             server = OncaServer(settings, data_dir=data_dir)
         except (ValueError, OSError) as exc:
@@ -75,21 +76,24 @@ def _first_start(server):  # noqa: ANN001, ANN202
     console.print("\n[bold]First start: an admin user was created.[/bold] This is the only time these are shown.",
                   highlight=False)
     console.print(f"  user:      {created.email}\n  password:  {created.password}\n"
-                  f"  API token: {created.token}   (send it as the X-API-Key header)\n", highlight=False)
+                  f"  API token: {created.token}   (send it as the X-API-Key header)\n", highlight=False,
+                  soft_wrap=True)
     return created
 
 
 def _describe(server, host: str, port: int) -> None:  # noqa: ANN001
     base = f"http://{host}:{port}"
-    console.print(f"Onca on {base}  (data in {server.paths.data_dir.resolve()})", highlight=False)
-    console.print(f"  API:      {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)", highlight=False)
-    console.print(f"  health:   {base}/readyz   metrics: {base}/metrics", highlight=False)
+    lines = [f"Onca on {base}  (data in {server.paths.data_dir.resolve()})",
+             f"  API:      {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)",
+             f"  health:   {base}/readyz   metrics: {base}/metrics"]
     for source in server.service.sources.values():
-        console.print(f"  source:   POST {base}/http/{source.integration_id}  ({', '.join(source.log_types)}; "
-                      f"auth {source.auth_method})", highlight=False)
+        lines.append(f"  source:   POST {base}/http/{source.integration_id}  ({', '.join(source.log_types)}; "
+                     f"auth {source.auth_method})")
     if server.demo is not None:
-        console.print(f"  demo:     {len(server.demo.samples)} sample log types flowing; see alerts with "
-                      f"onca alerts list --data-dir {server.paths.data_dir}", highlight=False)
+        lines.append(f"  demo:     samples of {len(server.demo.samples)} log types flowing; see alerts with "
+                     f"onca alerts list --data-dir {server.paths.data_dir}")
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def _announce_demo_alerts(server, settings, admin, timeout: float = 120.0) -> None:  # noqa: ANN001
@@ -110,4 +114,4 @@ def _announce_demo_alerts(server, settings, admin, timeout: float = 120.0) -> No
     console.print(table)
     token = admin.token if admin is not None else "<your API token>"
     console.print(f"  curl -H 'X-API-Key: {token}' http://{settings.host}:{settings.port}/api/v1/alerts",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)

@@ -114,6 +114,9 @@ class QueryJobs:
             connection = self._connect(job.database)
             with self._lock:
                 job._connection = connection
+                cancelled = job._cancelled
+            if cancelled:  # cancelled while connecting: an interrupt sent then reached no query
+                raise duckdb.InterruptException("cancelled before it started")
             relation = connection.sql(job.sql)
             if relation is None:
                 table = pa.table({})

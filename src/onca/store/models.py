@@ -236,3 +236,15 @@ class UserSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     client_ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(512), default="")
+
+
+class LogSourceRow(Base):
+    __tablename__ = "log_sources"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # the integration id, part of its URL
+    kind: Mapped[str] = mapped_column(String(32))  # http, ...
+    label: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]]  # the source's settings, secrets included
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -194,3 +194,14 @@ class UserSessionRecord:
     expires_at: datetime
     client_ip: str = ""
     user_agent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogSourceRecord:
+    id: str
+    kind: str
+    label: str
+    settings: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    created_by: str = ""

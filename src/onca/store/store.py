@@ -12,6 +12,7 @@ from onca.store.alerts import AlertRepo
 from onca.store.compliance import ComplianceRepo
 from onca.store.detections import DetectionRepo
 from onca.store.engine import make_store_engine
+from onca.store.log_sources import LogSourceRepo
 from onca.store.login_sessions import SessionRepo
 from onca.store.migrate import upgrade
 from onca.store.records import AlertRecord
@@ -26,7 +27,8 @@ from onca.store.windows import WindowRepo
 class Store:
     """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
     `system_errors`, `compliance`, `users`, `roles`, `tokens` (API tokens), `sessions` (users' sign-in
-    sessions). Each call is its own transaction unless made inside `transaction()`."""
+    sessions), `log_sources` (sources created through the API). Each call is its own transaction unless made
+    inside `transaction()`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -40,6 +42,7 @@ class Store:
         self.roles = RoleRepo(self._tx)
         self.tokens = TokenRepo(self._tx)
         self.sessions = SessionRepo(self._tx)
+        self.log_sources = LogSourceRepo(self._tx)
 
     @property
     def url(self) -> str:

@@ -63,7 +63,8 @@ def summary(findings):
 def test_engine_hanging_rule_is_stopped_by_the_time_limit(python_rule, make_engine, workers):
     python_rule("Hits", HITS)
     root = python_rule("Hangs", HANGS)
-    engine = make_engine(root, workers=workers, timeout_seconds=1)
+    # Every rule on every event (no index), so each rule's count covers the whole stream.
+    engine = make_engine(root, workers=workers, timeout_seconds=1, use_index=False)
     findings = engine.evaluate(LOG_TYPE, [event("hit"), event("hang"), event("hit")])
     assert summary(findings) == [
         ("hit", "Test.Hits", "match", ""),
@@ -96,7 +97,7 @@ def test_engine_rule_that_kills_its_worker_is_reported_alone(python_rule, make_e
     python_rule("a_before", HITS, rule_id="Test.A.Before")  # rules run in the order their files load
     python_rule("b_dies", code, rule_id="Test.B.Dies")
     root = python_rule("c_after", HITS, rule_id="Test.C.After")
-    engine = make_engine(root, workers=1)
+    engine = make_engine(root, workers=1, use_index=False)  # every rule sees every event
     findings = engine.evaluate(
         LOG_TYPE, [event("hit"), event("die"), event("hit"), event("die"), event("hit")]
     )
@@ -149,7 +150,7 @@ def test_engine_workers_give_the_same_findings_as_in_process(python_rule, make_e
 
 def test_engine_workers_metrics_add_up_across_workers(python_rule, make_engine):
     root = python_rule("Hits", HITS)
-    engine = make_engine(root, workers=2, batch_size=3)
+    engine = make_engine(root, workers=2, batch_size=3, use_index=False)  # counts every event, not candidates
     engine.evaluate(LOG_TYPE, [event("hit"), event("miss")] * 10)
     engine.evaluate(LOG_TYPE, [event("hit")])
     metrics = engine.metrics()["Test.Hits"]

@@ -55,4 +55,5 @@ def requires(*permissions: str) -> Callable[[Request], Principal]:
         return principal
 
     dependency.__name__ = "requires_" + "_".join(permissions)
+    dependency.permissions = frozenset(permissions)  # type: ignore[attr-defined] - what a route needs, for audits
     return dependency

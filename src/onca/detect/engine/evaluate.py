@@ -19,13 +19,14 @@ from onca.detect.engine.outcomes import error_finding, finding_of
 from onca.detect.engine.rules import RuleInfo
 from onca.detect.event import DetectionEvent
 from onca.detect.findings import Finding
-from onca.detect.runner import Detection, DetectionTimeout, RunAborted, run_detection
+from onca.detect.runner import Detection, DetectionKind, DetectionTimeout, RunAborted, run_detection
 
 log = logging.getLogger(__name__)
 
 # (event index in the batch, rule position, finding, whether it is a timeout)
 Emit = Callable[[int, int, Finding, bool], None]
 COUNTER_FIELDS = 2  # per rule and slot: events evaluated, CPU seconds
+RULE = DetectionKind.RULE
 
 
 class PassThroughNames(Mapping[str, str]):
@@ -119,11 +120,14 @@ class Evaluator:
         with self.alarm.ticking():
             for index in range(first_event, len(events)):
                 event = DetectionEvent(events[index], rules.data_model)
+                candidates = rules.candidates(event)
+                if not candidates:
+                    continue  # the index spared every rule: nothing to time or count
                 # CPU time is a system call to read: read it once per event and share it out among the
                 # event's rules by their wall-clock time, which is cheap to read per run.
                 cpu_started = time.process_time()
                 walls: list[tuple[int, float]] = []
-                for detection in rules.candidates(event):
+                for detection in candidates:
                     position = rules.positions[id(detection)]
                     if (index == first_event and position <= done_position) or position in skip:
                         continue
@@ -150,7 +154,24 @@ class Evaluator:
         alarm = self.alarm
         try:
             alarm.started = started
-            result = run_detection(detection, event, test_mode=False, destinations=self.destinations)
+            matcher = detection.function("rule") if detection.filters is None and detection.kind is RULE else None
+            if callable(matcher):
+                # Most runs of a filterless rule return False: that needs no result object at all.
+                try:
+                    output = matcher(event)
+                except (RunAborted, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - content may raise anything, as in run_detection
+                    alarm.started = 0.0
+                    return error_finding(info, log_type, detection.matcher_name, exc), False
+                if output is False:
+                    alarm.started = 0.0
+                    return None, False
+                result = run_detection(
+                    detection, event, test_mode=False, destinations=self.destinations, matcher_output=output
+                )
+            else:
+                result = run_detection(detection, event, test_mode=False, destinations=self.destinations)
             alarm.started = 0.0  # inside the try: a tick landing just before this is still caught below
         except DetectionTimeout as exc:
             return error_finding(info, log_type, detection.matcher_name, exc), True

@@ -27,6 +27,9 @@ def wrap(value: Any) -> Any:
 
 def unwrap(value: Any) -> Any:
     """The raw container behind a view (or the value itself)."""
+    kind = type(value)
+    if kind is dict:  # the usual case, and cheaper to see than an ABC instance check
+        return value
     if isinstance(value, ImmutableCaseInsensitiveDict | ImmutableList):
         return value._data
     return value

@@ -16,13 +16,19 @@ from onca.detect.runner.errors import RunAborted
 from onca.detect.runner.result import RunResult
 
 
+_NOT_GIVEN: Any = object()
+
+
 def run_detection(
     detection: Detection,
     event: Mapping[str, Any],
     *,
     test_mode: bool = True,
     destinations: Mapping[str, str] | None = None,
+    matcher_output: Any = _NOT_GIVEN,
 ) -> RunResult:
+    """``matcher_output``: what the matcher already returned for this event (the live engine calls a
+    filterless rule's matcher itself, to skip building a result when it returns False)."""
     result = RunResult(
         detection_id=detection.id,
         detection_severity=detection.severity,
@@ -38,6 +44,8 @@ def run_detection(
     try:
         if result.filters_did_not_match:
             result.detection_output = False
+        elif (result.filters_not_ran or result.all_filters_matched) and matcher_output is not _NOT_GIVEN:
+            result.detection_output = outputs.require(detection.id, detection.matcher_name, matcher_output, bool)
         elif result.filters_not_ran or result.all_filters_matched:
             result.detection_output = _run_matcher(detection, event)
     except (RunAborted, KeyboardInterrupt):

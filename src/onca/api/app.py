@@ -18,7 +18,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from onca import __version__
-from onca.api import alerts, destinations, detections, health, log_sources, queries, sources, system
+from onca.api import (
+    alerts,
+    destinations,
+    detections,
+    health,
+    log_sources,
+    queries,
+    saved_queries,
+    sources,
+    system,
+)
 from onca.api.allowlist import AllowlistMiddleware
 from onca.api.audit import AuditMiddleware
 from onca.api.metrics import server_registry
@@ -54,6 +64,7 @@ def create_app(server: OncaServer, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(log_sources.router, prefix=API_PREFIX)
     app.include_router(destinations.router, prefix=API_PREFIX)
     app.include_router(system.router, prefix=API_PREFIX)
+    app.include_router(saved_queries.router, prefix=API_PREFIX)
     _include_auth(app)
     _include_graphql(app)
     app.add_middleware(AuditMiddleware, audit=server.audit)

@@ -18,8 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from onca.api.auth import Principal, requires
 from onca.runtime.http_sources import SECRET_FIELDS, HttpSource
-from onca.store import NotFound
-from onca.store.errors import Conflict
+from onca.store import Conflict, NotFound
 
 router = APIRouter(tags=["log sources"])
 Reader = Annotated[Principal, Depends(requires("LogSourceRead"))]

@@ -248,3 +248,19 @@ class LogSourceRow(Base):
     created_by: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SavedQueryRow(Base):
+    __tablename__ = "saved_queries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)  # the name case-folded
+    description: Mapped[str] = mapped_column(Text, default="")
+    sql: Mapped[str] = mapped_column(Text)
+    schedule: Mapped[dict[str, Any] | None]
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index(None, "created_at", "id"),)

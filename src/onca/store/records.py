@@ -205,3 +205,15 @@ class LogSourceRecord:
     created_at: datetime
     updated_at: datetime
     created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SavedQueryRecord:
+    id: str
+    name: str
+    sql: str
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    schedule: dict[str, Any] | None = None  # {cron | rateMinutes, timeoutMinutes, disabled}
+    created_by: str = ""

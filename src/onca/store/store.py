@@ -17,6 +17,7 @@ from onca.store.login_sessions import SessionRepo
 from onca.store.migrate import upgrade
 from onca.store.records import AlertRecord
 from onca.store.roles import RoleRepo
+from onca.store.saved_queries import SavedQueryRepo
 from onca.store.session import Transactions
 from onca.store.system_errors import SystemErrorRepo
 from onca.store.tokens import TokenRepo
@@ -27,8 +28,8 @@ from onca.store.windows import WindowRepo
 class Store:
     """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
     `system_errors`, `compliance`, `users`, `roles`, `tokens` (API tokens), `sessions` (users' sign-in
-    sessions), `log_sources` (sources created through the API). Each call is its own transaction unless made
-    inside `transaction()`."""
+    sessions), `log_sources` (sources created through the API), `saved_queries`. Each call is its own
+    transaction unless made inside `transaction()`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -43,6 +44,7 @@ class Store:
         self.tokens = TokenRepo(self._tx)
         self.sessions = SessionRepo(self._tx)
         self.log_sources = LogSourceRepo(self._tx)
+        self.saved_queries = SavedQueryRepo(self._tx)
 
     @property
     def url(self) -> str:

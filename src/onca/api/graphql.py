@@ -23,6 +23,7 @@ from onca.api.alerts import ALERT_KINDS, alert_json
 from onca.api.auth import authenticate
 from onca.api.auth.views import role_json, user_json
 from onca.api.queries import job_json, owned_job, page_offset, start_query
+from onca.store import every_page
 
 
 class Denied(Exception):
@@ -293,8 +294,8 @@ class Query:
         store = _server(info).store
 
         def load() -> list[dict[str, Any]]:
-            roles = {r.id: r for r in _all(store.roles.list)}
-            return [user_json(u, roles.get(u.role_id)) for u in _all(store.users.list)]
+            roles = {r.id: r for r in every_page(store.roles.list)}
+            return [user_json(u, roles.get(u.role_id)) for u in every_page(store.users.list)]
 
         return await asyncio.to_thread(load)
 
@@ -303,16 +304,7 @@ class Query:
         """Roles as the REST API shows them (GET /api/v1/roles)."""
         _principal(info, "UserRead")
         store = _server(info).store
-        return await asyncio.to_thread(lambda: [role_json(r) for r in _all(store.roles.list)])
-
-
-def _all(list_page: Any) -> list[Any]:
-    """Every record of a paged store listing."""
-    records, cursor = list_page(limit=1000)
-    while cursor:
-        more, cursor = list_page(limit=1000, cursor=cursor)
-        records += more
-    return records
+        return await asyncio.to_thread(lambda: [role_json(r) for r in every_page(store.roles.list)])
 
 
 @strawberry.type

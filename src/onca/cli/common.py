@@ -74,3 +74,15 @@ def event_json(event: dict[str, Any]) -> bytes:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def recent_alerts_table(alerts: list[Any], title: str) -> Any:
+    """A short table of alerts (severity, title, events, id), as the demo and the server show them."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("severity", "title", "events", "alert id"):
+        table.add_column(column)
+    for alert in alerts:
+        table.add_row(alert.severity, alert.title, str(alert.event_count), alert.id)
+    return table

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from onca.cli.common import DEFAULT_DATA_DIR, DataDir, console, load_registry, store_url
+from onca.cli.common import DEFAULT_DATA_DIR, DataDir, console, load_registry, recent_alerts_table, store_url
 from onca.cli.ingest_cmd import ingest_sources, summary_table
 from onca.cli.query_cmd import Format, open_lake, render
 from onca.ingest.pipeline import Source
@@ -57,15 +57,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _show_alerts(data_dir: Path) -> None:
-    from rich.table import Table
-
     from onca.store import open_store
 
     with open_store(store_url(None, data_dir)) as store:
         alerts, _ = store.alerts.list(limit=10)
-    table = Table(title="Alerts raised by the example detections (onca alerts list)")
-    for column in ("severity", "title", "events", "alert id"):
-        table.add_column(column)
-    for alert in alerts:
-        table.add_row(alert.severity, alert.title, str(alert.event_count), alert.id)
-    console.print(table)
+    console.print(recent_alerts_table(alerts, "Alerts raised by the example detections (onca alerts list)"))

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from onca.cli.common import console, fail
+from onca.cli.common import console, fail, recent_alerts_table
 
 ConfigFile = Annotated[Path | None, typer.Option(
     "--config", envvar="ONCA_CONFIG", help="Server config file (YAML or JSON): sources, destinations, detection "
@@ -98,20 +98,13 @@ def _describe(server, host: str, port: int) -> None:  # noqa: ANN001
 
 def _announce_demo_alerts(server, settings, admin, timeout: float = 120.0) -> None:  # noqa: ANN001
     """Once the demo's first pass is ingested, show the alerts it raised and how to ask the API for them."""
-    from rich.table import Table
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.demo.sent >= len(server.demo.samples) and server.service.spool.depth()[0] == 0:
             break
         time.sleep(0.5)
     alerts, _ = server.store.alerts.list(limit=10)
-    table = Table(title="Alerts raised by the demo data so far")
-    for column in ("severity", "title", "events", "alert id"):
-        table.add_column(column)
-    for alert in alerts:
-        table.add_row(alert.severity, alert.title, str(alert.event_count), alert.id)
-    console.print(table)
+    console.print(recent_alerts_table(alerts, "Alerts raised by the demo data so far"))
     token = admin.token if admin is not None else "<your API token>"
     console.print(f"  curl -H 'X-API-Key: {token}' http://{settings.host}:{settings.port}/api/v1/alerts",
                   highlight=False, soft_wrap=True)

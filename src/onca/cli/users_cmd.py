@@ -125,13 +125,11 @@ def list_(
 ) -> None:
     """Every user with their role, status and last sign-in."""
     from onca.api.auth.views import user_json
+    from onca.store import every_page
 
     opened = _open(store, data_dir)
     try:
-        users, cursor = opened.users.list(include_disabled=not active_only, limit=1000)
-        while cursor:
-            more, cursor = opened.users.list(include_disabled=not active_only, limit=1000, cursor=cursor)
-            users += more
+        users = every_page(opened.users.list, include_disabled=not active_only)
         documents = [user_json(u, opened.roles.get(u.role_id)) for u in users]
     finally:
         opened.close()
@@ -281,13 +279,11 @@ def tokens_list(
 ) -> None:
     """API tokens with their permissions, expiry and last use (never their values)."""
     from onca.api.auth.views import token_json
+    from onca.store import every_page
 
     opened = _open(store, data_dir)
     try:
-        tokens, cursor = opened.tokens.list(include_revoked=revoked, limit=1000)
-        while cursor:
-            more, cursor = opened.tokens.list(include_revoked=revoked, limit=1000, cursor=cursor)
-            tokens += more
+        tokens = every_page(opened.tokens.list, include_revoked=revoked)
     finally:
         opened.close()
     documents = [token_json(t) for t in tokens]

@@ -30,6 +30,7 @@ from onca.store.records import (
     UserRecord,
     UserSessionRecord,
 )
+from onca.store.paging import every_page
 from onca.store.store import Store, open_store
 from onca.store.tokens import SYSTEM
 from onca.store.users import check_email
@@ -66,6 +67,7 @@ __all__ = [
     "UserRecord",
     "UserSessionRecord",
     "check_email",
+    "every_page",
     "new_id",
     "open_store",
     "window_key",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,3 +54,12 @@ def page(records: list[Any], limit: int) -> tuple[list[Any], str | None]:
         return records, None
     records = records[:limit]
     return records, encode_cursor(records[-1].created_at, records[-1].id)
+
+
+def every_page(list_page: Callable[..., tuple[list[Any], str | None]], **filters: Any) -> list[Any]:
+    """Every record of a paged listing (``repo.list``), page after page."""
+    records, cursor = list_page(limit=MAX_LIMIT, **filters)
+    while cursor:
+        more, cursor = list_page(limit=MAX_LIMIT, cursor=cursor, **filters)
+        records += more
+    return records

@@ -26,6 +26,7 @@ from onca.api import (
     log_sources,
     queries,
     saved_queries,
+    schemas,
     sources,
     system,
 )
@@ -65,6 +66,7 @@ def create_app(server: OncaServer, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(destinations.router, prefix=API_PREFIX)
     app.include_router(system.router, prefix=API_PREFIX)
     app.include_router(saved_queries.router, prefix=API_PREFIX)
+    app.include_router(schemas.router, prefix=API_PREFIX)
     _include_auth(app)
     _include_graphql(app)
     app.add_middleware(AuditMiddleware, audit=server.audit)

@@ -58,6 +58,7 @@ PANTHER_ACTIONS = {
     ("PUT", "/api/v1/log-sources/http/{id}"): "UPDATE_LOG_SOURCE",
     ("DELETE", "/api/v1/log-sources/http/{id}"): "DELETE_LOG_SOURCE",
     ("POST", "/api/v1/destinations/{id}/test"): "SEND_TEST_ALERT",
+    ("POST", "/api/v1/schemas"): "CREATE_OR_UPDATE_SCHEMA",
     ("POST", "/api/v1/queries"): "CREATE_SAVED_QUERY",
     ("POST", "/api/v1/queries/{id}"): "UPDATE_SAVED_QUERY",
     ("DELETE", "/api/v1/queries/{id}"): "DELETE_SAVED_QUERY",

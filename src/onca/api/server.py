@@ -21,7 +21,7 @@ from onca.runtime.lake_access import open_lake
 from onca.runtime.server_config import ServerConfig
 from onca.runtime.service import IngestService
 from onca.runtime.settings import DetectionSettings
-from onca.schema import Registry
+from onca.schema import Registry, SchemaError, load_schemas
 from onca.store import open_store
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class OncaServer:
         self.store = open_store(self.store_url)
         self.bootstrap: Any = None
         try:
+            self._load_custom_schemas()
             self.service = IngestService(self.registry, self.paths.lake, self.paths.spool,
                                          detection=self._detection_settings(), commit_seconds=config.commit_seconds)
             self.service.set_sources(config.sources.http)
@@ -77,6 +78,16 @@ class OncaServer:
         self._started = False
         self._stopping = threading.Event()
         self._retention: threading.Thread | None = None
+
+    def _load_custom_schemas(self) -> None:
+        """Schemas created through the API join the registry before anything uses it."""
+        for record in self.store.custom_schemas.list():
+            try:
+                for schema in load_schemas(record.spec, source=f"custom schema {record.name}"):
+                    self.registry.add(schema, replace=True)
+            except SchemaError as exc:
+                log.error("%s", exc)
+                self.store.system_errors.report("custom_schema", record.name, str(exc), at=datetime.now(UTC))
 
     def _load_api_sources(self) -> None:
         """Sources created through the API; one that no longer validates (a log type gone) is reported and

@@ -41,6 +41,10 @@ class LakeSink:
             self._tables[log_type] = entry
         return entry
 
+    def forget(self, log_type: str) -> None:
+        """The log type's schema changed: build its table shape again on next use."""
+        self._tables.pop(log_type, None)
+
     def write_events(self, log_type: str, events: list[dict[str, Any]]) -> None:
         table, schema, convert = self._table(log_type)
         self.writer.write("panther_logs", table, schema, [convert(e) for e in events])

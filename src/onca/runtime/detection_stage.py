@@ -78,6 +78,10 @@ class DetectionStage:
     def write_failures(self, failures: list[dict[str, Any]]) -> None:
         pass  # failures are not events: nothing to detect on
 
+    def forget(self, log_type: str) -> None:
+        """The log type's schema changed: build its detection tables' shape again on next use."""
+        self._rows.pop(log_type, None)
+
     def flush(self) -> None:
         if self.correlations is not None:  # absences and time windows are decided as time passes
             hits = self.correlations.feed([], now=self.clock())

@@ -101,6 +101,14 @@ class IngestService:
         if unknown:
             raise ValueError(f"unknown log types: {', '.join(unknown)}")
 
+    def schema_changed(self, log_type: str) -> None:
+        """A log type's schema was added or replaced in the registry: sinks shape its rows anew. Payloads
+        already being processed finish with the shape they started with."""
+        for sink in self.pipeline.sinks:
+            forget = getattr(sink, "forget", None)
+            if forget is not None:
+                forget(log_type)
+
     # Accepting data
     def accept(self, source_id: str, body: bytes) -> SpoolEntry:
         """Spool a payload for an HTTP source (already authenticated); returns once it is durable."""

@@ -264,3 +264,15 @@ class SavedQueryRow(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index(None, "created_at", "id"),)
+
+
+class CustomSchemaRow(Base):
+    __tablename__ = "custom_schemas"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)  # the log type, Custom.<Name>
+    description: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[str] = mapped_column(Text)  # the schema's YAML, as written
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -217,3 +217,14 @@ class SavedQueryRecord:
     description: str = ""
     schedule: dict[str, Any] | None = None  # {cron | rateMinutes, timeoutMinutes, disabled}
     created_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomSchemaRecord:
+    name: str
+    spec: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    created_by: str = ""

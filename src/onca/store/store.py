@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from onca.store.alerts import AlertRepo
 from onca.store.compliance import ComplianceRepo
+from onca.store.custom_schemas import CustomSchemaRepo
 from onca.store.detections import DetectionRepo
 from onca.store.engine import make_store_engine
 from onca.store.log_sources import LogSourceRepo
@@ -28,8 +29,8 @@ from onca.store.windows import WindowRepo
 class Store:
     """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
     `system_errors`, `compliance`, `users`, `roles`, `tokens` (API tokens), `sessions` (users' sign-in
-    sessions), `log_sources` (sources created through the API), `saved_queries`. Each call is its own
-    transaction unless made inside `transaction()`."""
+    sessions), `log_sources` (sources created through the API), `saved_queries`, `custom_schemas`. Each call
+    is its own transaction unless made inside `transaction()`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -45,6 +46,7 @@ class Store:
         self.sessions = SessionRepo(self._tx)
         self.log_sources = LogSourceRepo(self._tx)
         self.saved_queries = SavedQueryRepo(self._tx)
+        self.custom_schemas = CustomSchemaRepo(self._tx)
 
     @property
     def url(self) -> str:

@@ -11,6 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 
+_MISSING: Any = object()
+
+
 def wrap(value: Any) -> Any:
     """Wrap a JSON container in its read-only view; other values pass through unchanged.
 
@@ -49,9 +52,7 @@ class ImmutableCaseInsensitiveDict(Mapping[str, Any]):
         self._data: Mapping[str, Any] = data
         self._folded: dict[str, Any] | None = None
 
-    def _original_key(self, key: Any) -> Any:
-        if not isinstance(key, str):
-            raise KeyError(key)
+    def _fold(self) -> dict[str, Any]:
         folded = self._folded
         if folded is None:
             folded = {}
@@ -59,8 +60,13 @@ class ImmutableCaseInsensitiveDict(Mapping[str, Any]):
                 if isinstance(original, str):
                     folded.setdefault(original.lower(), original)
             self._folded = folded
+        return folded
+
+    def _original_key(self, key: Any) -> Any:
+        if not isinstance(key, str):
+            raise KeyError(key)
         try:
-            return folded[key.lower()]
+            return self._fold()[key.lower()]
         except KeyError:
             raise KeyError(key) from None
 
@@ -73,10 +79,27 @@ class ImmutableCaseInsensitiveDict(Mapping[str, Any]):
         return wrap(value)
 
     def get(self, key: Any, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        # The hottest call detections make, and most keys asked for are absent: answer without raising.
+        data = self._data
+        if not isinstance(data, dict):
+            try:
+                return self[key]
+            except KeyError:
+                return default
+        value = data.get(key, _MISSING)
+        if value is _MISSING:
+            if not isinstance(key, str):
+                return default
+            original = self._fold().get(key.lower(), _MISSING)
+            if original is _MISSING:
+                return default
+            value = data[original]
+        kind = type(value)
+        if kind is dict:
+            return ImmutableCaseInsensitiveDict(value)
+        if kind is list:
+            return ImmutableList(value)
+        return value
 
     def __contains__(self, key: object) -> bool:
         try:

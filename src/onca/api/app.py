@@ -21,6 +21,7 @@ from onca import __version__
 from onca.api import (
     alerts,
     destinations,
+    detection_tests,
     detections,
     health,
     log_sources,
@@ -62,6 +63,7 @@ def create_app(server: OncaServer, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(queries.router, prefix=API_PREFIX)
     app.include_router(detections.router, prefix=API_PREFIX)
+    app.include_router(detection_tests.router, prefix=API_PREFIX)
     app.include_router(log_sources.router, prefix=API_PREFIX)
     app.include_router(destinations.router, prefix=API_PREFIX)
     app.include_router(system.router, prefix=API_PREFIX)

@@ -47,6 +47,7 @@ PANTHER_ACTIONS = {
     ("POST", "/api/v1/api-tokens/{id}/rotate"): "ROTATE_API_TOKEN",
     ("DELETE", "/api/v1/api-tokens/{id}"): "DELETE_API_TOKEN",
     ("POST", "/api/v1/auth/login"): "SIGN_IN",
+    ("GET", "/api/v1/auth/oidc/callback"): "SIGN_IN",
     ("POST", "/api/v1/auth/logout"): "SIGN_OUT",
     ("PATCH", "/api/v1/alerts"): "UPDATE_ALERTS",
     ("PATCH", "/api/v1/alerts/{id}"): "UPDATE_ALERT",
@@ -232,6 +233,8 @@ class AuditMiddleware:
         client = scope.get("client")
         principal = (scope.get("state") or {}).get("principal")
         action = action_name(method, template)
+        if "run-tests-only=true" in query:
+            action = "TEST_DETECTION"  # nothing is saved: the detection's tests ran
         if "graphql" in template and isinstance(parsed, dict):
             action = graphql_action(parsed)
             inputs = {"operationName": parsed.get("operationName"), "query": str(parsed.get("query", ""))[:4096],

@@ -13,7 +13,8 @@ from onca.api.auth import BUILTIN_ROLES
 from onca.api.auth.tokens import issue_token
 
 # Routes any caller may use (signing in and out) or any signed-in principal (about itself)
-PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout")}
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/auth/oidc/login"),
+          ("GET", "/api/v1/auth/oidc/callback")}
 SIGNED_IN = {("GET", "/api/v1/auth/me"), ("POST", "/api/v1/auth/password")}
 # Routes that check their permission in the handler (a token may manage itself, as "self", without one)
 IN_HANDLER = {

@@ -41,3 +41,10 @@ def test_secrets_never_reach_the_audit_log():
     assert redact({"email": "a@b", "password": "pw", "nested": [{"authSecretValue": "s", "name": "x"}],
                    "token": ""}) == {"email": "a@b", "password": "<redacted>",
                                      "nested": [{"authSecretValue": "<redacted>", "name": "x"}], "token": ""}
+
+
+def test_credentials_in_query_strings_are_redacted():
+    from onca.api.audit import redact_query
+
+    assert redact_query("code=abc&state=xyz&next=%2Falerts&api_token=t") == \
+        "code=<redacted>&state=<redacted>&next=%2Falerts&api_token=<redacted>"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import parse_qsl, urlencode
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -108,6 +109,16 @@ def graphql_action(request: dict[str, Any]) -> str:
     match = _FIRST_FIELD.search(str(request.get("query", "")))
     name = match.group(1) if match else str(request.get("operationName") or "request")
     return "GRAPHQL_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+
+
+_SECRET_PARAMS = ("code", "state", "id_token", "access_token")
+
+
+def redact_query(query: str) -> str:
+    """A query string with credentials (an OAuth code, state, tokens, secrets) replaced."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, REDACTED if k in _SECRET_PARAMS or _SECRET_KEY.search(k) else v) for k, v in pairs],
+                     safe="<>")
 
 
 def redact(value: Any) -> Any:
@@ -227,7 +238,7 @@ class AuditMiddleware:
             params["input"] = inputs
         query = scope.get("query_string", b"").decode("latin-1")
         if query:
-            params["query"] = query
+            params["query"] = redact_query(query)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         forwarded = [p.strip() for p in headers.get("x-forwarded-for", "").split(",") if p.strip()]
         client = scope.get("client")

@@ -20,6 +20,11 @@ stay out of the file. Example:
           authSecretValue: ${OKTA_SECRET}
     retention:
       panther_logs: 90
+    oidc:
+      issuer: https://login.example.com
+      clientId: onca
+      clientSecret: ${OIDC_CLIENT_SECRET}
+      redirectUrl: https://onca.example.com/api/v1/auth/oidc/callback
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import orjson
 import yaml
@@ -57,6 +63,34 @@ class Sources(_Model):
     http: list[HttpSource] = Field(default_factory=list)
 
 
+class OidcConfig(_Model):
+    """Single sign-on through an OpenID Connect provider (the authorization code flow with PKCE)."""
+
+    issuer: str = Field(description="The provider's issuer URL; discovery is read from "
+                                    "<issuer>/.well-known/openid-configuration.")
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    redirect_url: str = Field(description="This server's callback: https://<host>/api/v1/auth/oidc/callback.")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    default_role: str | None = Field("AnalystReadOnly", description="Role of a user created on first sign-in; "
+                                                                   "null: only existing users may sign in.")
+    email_claim: str = Field("email", min_length=1)
+
+    @field_validator("issuer", "redirect_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_scope(cls, scopes: list[str]) -> list[str]:
+        # without it the provider answers plain OAuth, with no ID token to verify
+        return scopes if "openid" in scopes else ["openid", *scopes]
+
+
 class ServerConfig(_Model):
     data_dir: Path | None = None
     host: str = "127.0.0.1"
@@ -77,6 +111,7 @@ class ServerConfig(_Model):
     allowed_cidrs: list[str] = Field(default_factory=list, description="Only these clients may call the API.")
     max_body_bytes: int = Field(10 << 20, gt=0, description="Default request size limit of HTTP sources.")
     demo: bool = Field(False, description="Feed the bundled sample logs through a demo source.")
+    oidc: OidcConfig | None = Field(None, description="Single sign-on through an OpenID Connect provider.")
 
     @field_validator("allowed_cidrs")
     @classmethod

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from onca.api.auth.routes import roles, session, tokens, users
+from onca.api.auth.routes import oidc, roles, session, tokens, users
 
 auth_router = APIRouter()
-for _part in (session.router, users.router, roles.router, tokens.router):
+for _part in (session.router, oidc.router, users.router, roles.router, tokens.router):
     auth_router.include_router(_part)

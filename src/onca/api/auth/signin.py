@@ -1,4 +1,5 @@
-"""Signing in with email and password, and out again; changing one's own password."""
+"""Signing in with email and password (or starting the session of a single sign-on), and out again; changing
+one's own password."""
 
 from __future__ import annotations
 
@@ -38,8 +39,14 @@ def _check(store: Store, email: str, password: str) -> UserRecord:
 
 def sign_in(store: Store, email: str, password: str, *, client_ip: str = "", user_agent: str = "",
             ttl: timedelta = SESSION_TTL, now: datetime | None = None) -> SignedIn:
-    now = now or datetime.now(UTC)
     user = _check(store, email.strip(), password)
+    return start_session(store, user, client_ip=client_ip, user_agent=user_agent, ttl=ttl, now=now)
+
+
+def start_session(store: Store, user: UserRecord, *, client_ip: str = "", user_agent: str = "",
+                  ttl: timedelta = SESSION_TTL, now: datetime | None = None) -> SignedIn:
+    """A session for a user whose identity is already proven (by password or by single sign-on)."""
+    now = now or datetime.now(UTC)
     principal = user_principal(store, user)
     if principal is None:
         raise Forbidden(f"the user {user.email} is deactivated")

@@ -20,7 +20,7 @@ router = APIRouter(tags=["auth"])
 SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
-def _set_cookie(request: Request, response: Response, value: str, max_age: int) -> None:
+def set_session_cookie(request: Request, response: Response, value: str, max_age: int) -> None:
     response.set_cookie(SESSION_COOKIE, value, max_age=max_age, path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
 
@@ -33,8 +33,8 @@ def login(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
         done = sign_in(store, body.email, body.password, client_ip=client_ip(request),
                        user_agent=request.headers.get("user-agent", ""))
     request.state.principal = done.principal  # the audit log names who signed in
-    _set_cookie(request, response, done.session_id,
-                max_age=max(1, int((done.expires_at - datetime.now(UTC)).total_seconds())))
+    set_session_cookie(request, response, done.session_id,
+                       max_age=max(1, int((done.expires_at - datetime.now(UTC)).total_seconds())))
     return {**principal_json(done.principal), "user": user_json(done.user, store.roles.get(done.user.role_id)),
             "expiresAt": iso(done.expires_at)}
 

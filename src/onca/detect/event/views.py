@@ -94,12 +94,7 @@ class ImmutableCaseInsensitiveDict(Mapping[str, Any]):
             if original is _MISSING:
                 return default
             value = data[original]
-        kind = type(value)
-        if kind is dict:
-            return ImmutableCaseInsensitiveDict(value)
-        if kind is list:
-            return ImmutableList(value)
-        return value
+        return wrap(value)
 
     def __contains__(self, key: object) -> bool:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from onca.api.auth.authn import authenticate, client_ip
 from onca.api.auth.credentials import SESSION_COOKIE
@@ -14,6 +14,7 @@ from onca.api.auth.principal import Principal
 from onca.api.auth.routes.common import answering, store_of
 from onca.api.auth.schemas import PasswordChange, SignIn
 from onca.api.auth.signin import change_password, sign_in, sign_out
+from onca.api.auth.throttle import LoginThrottle
 from onca.api.auth.views import iso, principal_json, user_json
 
 router = APIRouter(tags=["auth"])
@@ -25,13 +26,33 @@ def set_session_cookie(request: Request, response: Response, value: str, max_age
                         secure=request.url.scheme == "https")
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    """The app's login throttle, made on first use (each app counts its own failures)."""
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle()
+    return throttle
+
+
 @router.post("/auth/login", summary="Sign in with email and password")
 def login(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
     """Sets the `onca_session` cookie (HTTP-only, SameSite=Lax) that signs in the following requests."""
     store = store_of(request)
-    with answering():
-        done = sign_in(store, body.email, body.password, client_ip=client_ip(request),
-                       user_agent=request.headers.get("user-agent", ""))
+    throttle = _throttle(request)
+    address = client_ip(request)
+    wait = throttle.retry_after(body.email, address)
+    if wait:
+        raise HTTPException(429, f"too many failed sign-ins for {body.email.strip()} from this address; try again "
+                                 f"in {wait} seconds", headers={"Retry-After": str(wait)})
+    try:
+        with answering():
+            done = sign_in(store, body.email, body.password, client_ip=address,
+                           user_agent=request.headers.get("user-agent", ""))
+    except HTTPException as exc:
+        if exc.status_code == 401:
+            throttle.failed(body.email, address)
+        raise
+    throttle.succeeded(body.email, address)
     request.state.principal = done.principal  # the audit log names who signed in
     set_session_cookie(request, response, done.session_id,
                        max_age=max(1, int((done.expires_at - datetime.now(UTC)).total_seconds())))

@@ -8,7 +8,6 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from onca.alerts.config import DestinationSet, load_destinations, parse_destinations
 from onca.api.audit import AuditLog
@@ -61,7 +60,6 @@ class OncaServer:
         self.store_url = self.paths.store_url(config.store)
         self.destinations = _destinations(config)
         self.store = open_store(self.store_url)
-        self.bootstrap: Any = None
         try:
             self._load_custom_schemas()
             self.service = IngestService(self.registry, self.paths.lake, self.paths.spool,

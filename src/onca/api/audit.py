@@ -10,6 +10,7 @@ Secrets in request bodies (passwords, tokens, secret values) are replaced by "<r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from urllib.parse import parse_qsl, urlencode
@@ -214,7 +215,8 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive_copy, send_copy)
         finally:
-            self._record(scope, bytes(body), status["code"], bytes(error_body))
+            # recording spools the entry (an fsync): keep it off the event loop
+            await asyncio.to_thread(self._record, scope, bytes(body), status["code"], bytes(error_body))
 
     def _record(self, scope: Scope, body: bytes, status: int, error_body: bytes) -> None:
         route = scope.get("route")

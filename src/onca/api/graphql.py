@@ -278,12 +278,11 @@ class Query:
     def metrics(self, info: Info) -> Metrics:
         _principal(info, "SummaryRead")
         service = _server(info).service
-        with service._lock:
-            counts = {k: (dict(v.events), v.failures) for k, v in service.counts.items()}
+        counts = service.source_counts()
         events = [SourceMetric(source=s, log_type=t, events=n)
-                  for s, (by_type, _) in sorted(counts.items()) for t, n in sorted(by_type.items())]
+                  for s, c in sorted(counts.items()) for t, n in sorted(c.events.items())]
         stage = service.detection.stage if service.detection is not None else None
-        return Metrics(events=events, classification_failures=sum(f for _, f in counts.values()),
+        return Metrics(events=events, classification_failures=sum(c.failures for c in counts.values()),
                        alerts_created=stage.counts["alerts"] if stage is not None else 0,
                        spool_payloads=service.spool.depth()[0])
 

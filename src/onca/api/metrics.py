@@ -28,15 +28,12 @@ class ServerCollector(Collector):
         payloads = CounterMetricFamily("onca_http_payloads_accepted", "Payloads accepted by a source",
                                        labels=["source"])
         received = CounterMetricFamily("onca_http_bytes_accepted", "Bytes accepted by a source", labels=["source"])
-        with service._lock:
-            counts = {source: (dict(c.events), c.failures, c.payloads, c.bytes)
-                      for source, c in service.counts.items()}
-        for source, (by_type, failed, n_payloads, n_bytes) in sorted(counts.items()):
-            for log_type, n in sorted(by_type.items()):
+        for source, counts in sorted(service.source_counts().items()):
+            for log_type, n in sorted(counts.events.items()):
                 events.add_metric([source, log_type], n)
-            failures.add_metric([source], failed)
-            payloads.add_metric([source], n_payloads)
-            received.add_metric([source], n_bytes)
+            failures.add_metric([source], counts.failures)
+            payloads.add_metric([source], counts.payloads)
+            received.add_metric([source], counts.bytes)
         yield from (events, failures, payloads, received)
 
         waiting, waiting_bytes = service.spool.depth()

@@ -50,10 +50,9 @@ async def resolve_system_error(id: str, request: Request, principal: AlertWriter
 @router.get("/metrics/summary", summary="Ingestion, detection and delivery counts")
 async def summary(request: Request, principal: Summary) -> dict[str, Any]:
     service = request.app.state.server.service
-    with service._lock:
-        sources = {source: {"payloads": c.payloads, "bytes": c.bytes, "events": dict(c.events),
-                            "classificationFailures": c.failures}
-                   for source, c in service.counts.items()}
+    sources = {source: {"payloads": c.payloads, "bytes": c.bytes, "events": c.events,
+                        "classificationFailures": c.failures}
+               for source, c in service.source_counts().items()}
     waiting, waiting_bytes = service.spool.depth()
     document: dict[str, Any] = {"sources": sources, "spool": {"payloads": waiting, "bytes": waiting_bytes}}
     if service.detection is not None:

@@ -129,6 +129,12 @@ class IngestService:
         self._received(source_id, len(body))
         return entry
 
+    def source_counts(self) -> dict[str, SourceCounts]:
+        """A consistent copy of what every source has sent, for metrics and the API."""
+        with self._lock:
+            return {source: SourceCounts(c.payloads, c.bytes, dict(c.events), c.failures, c.last_received)
+                    for source, c in self.counts.items()}
+
     def _received(self, source_id: str, size: int) -> None:
         with self._lock:
             counts = self.counts.setdefault(source_id, SourceCounts())

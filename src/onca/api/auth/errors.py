@@ -32,23 +32,19 @@ class SignInFailed(AuthError):
     """Wrong email or password (the message never says which)."""
 
 
+# the first kind an error is an instance of gives its status; order matters (StoreError is the base of the rest)
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (Forbidden, 403), (SignInFailed, 401), (NotFound, 404), (Conflict, 409), (InvalidCursor, 400),
+    (InvalidValue, 422), (StoreError, 500),
+)
+
+
 def raise_http(exc: Exception) -> NoReturn:
     """Re-raise an account or store error as the HTTP error that describes it."""
     if isinstance(exc, Invalid):
         raise RequestValidationError([{"type": "value_error", "loc": ("body", *exc.field.split(".")),
                                        "msg": exc.message, "input": None}]) from None
-    if isinstance(exc, Forbidden):
-        raise HTTPException(403, str(exc)) from None
-    if isinstance(exc, SignInFailed):
-        raise HTTPException(401, str(exc)) from None
-    if isinstance(exc, NotFound):
-        raise HTTPException(404, str(exc)) from None
-    if isinstance(exc, Conflict):
-        raise HTTPException(409, str(exc)) from None
-    if isinstance(exc, InvalidCursor):
-        raise HTTPException(400, str(exc)) from None
-    if isinstance(exc, InvalidValue):
-        raise HTTPException(422, str(exc)) from None
-    if isinstance(exc, StoreError):
-        raise HTTPException(500, str(exc)) from None
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            raise HTTPException(status, str(exc)) from None
     raise exc

@@ -16,14 +16,15 @@ NOISE = ["Describe" + "Instances", "GetObject", "AssumeRole", "ListBuckets", "De
 
 
 def guard_values(reports: Iterable[GuardReport]) -> dict[tuple[str, ...], list[str]]:
-    """Per key path, the texts the guards name (prefixes get a random-looking tail)."""
+    """Per key path, the texts the guards name (prefixes get a random-looking tail, substrings surroundings)."""
     values: dict[tuple[str, ...], set[str]] = {}
     for report in reports:
-        for atom in report.guard or ():
+        for atom in report.atoms:
             found = values.setdefault(atom.path, set())
             found.update(atom.values)
             found.update(prefix + "Tail" for prefix in atom.prefixes)
             found.update(atom.prefixes)
+            found.update("Head" + "Mid".join(parts) + "Tail" for parts in atom.contains)
     return {path: sorted(texts) for path, texts in values.items()}
 
 

@@ -90,3 +90,64 @@ def test_index_reports_each_rule(index):
 
 def test_index_without_rules_has_no_candidates():
     assert RuleIndex([]).candidates(DetectionEvent({"eventName": "x"})) == ()
+
+
+CLAUSES = {
+    "Both": """
+        def rule(event):
+            return event.get("eventName") == "RunInstances" and event.get("eventSource") == "ec2.amazonaws.com"
+        """,
+    "Session": """
+        import re
+
+        SESSION = re.compile(r":assumed-role/.+/i-[0-9a-f]+$")
+
+        def rule(event):
+            return bool(SESSION.search(event.deep_get("userIdentity", "arn", default="")))
+        """,
+}
+
+
+@pytest.fixture
+def clause_index(load_rules):
+    return RuleIndex(load_rules(CLAUSES).rules_for("AWS.CloudTrail"))
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com"}, ["Both"]),
+        ({"eventName": "RunInstances", "eventSource": "s3.amazonaws.com"}, []),
+        ({"eventName": "GetObject", "eventSource": "ec2.amazonaws.com"}, []),
+        ({"EventName": "RunInstances", "EVENTSOURCE": "ec2.amazonaws.com"}, ["Both"]),
+        ({"userIdentity": {"arn": "arn:aws:sts::1:assumed-role/r/i-0abc"}}, ["Session"]),
+        ({"userIdentity": {"arn": "arn:aws:sts::1:assumed-role/r/user"}}, []),  # no "/i-"
+        ({"userIdentity": {"ARN": "x:assumed-role/y/i-z"}}, ["Session"]),  # holds both runs: a candidate
+        ({"userIdentity": {"arn": 7}}, ["Session"]),  # search() of a number raises
+        ({"userIdentity": {"arn": None}}, []),  # deep_get's default "" never matches
+    ],
+)
+def test_index_candidates_need_every_atom_of_a_clause(clause_index, event, expected):
+    assert candidates(clause_index, event) == expected
+
+
+def test_index_positions_read_the_raw_event_as_the_event_does(clause_index):
+    raw = {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com"}
+    positions = clause_index.positions(raw)
+    assert [clause_index.detections[p] for p in positions] == list(clause_index.candidates(DetectionEvent(raw)))
+    assert clause_index.reports[0].describe() == (
+        "eventName in {'RunInstances'} and eventSource in {'ec2.amazonaws.com'}"
+    )
+
+
+def test_index_lookup_takes_masks_of_any_size():
+    """Masks go into the written-out lookup in hex: decimal text of huge integers is limited in length."""
+    from onca.detect.index.lookup import compile_lookup
+
+    everything = (1 << 40_000) - 1
+    one = 1 << 39_999
+    entries = ((("eventName",), one, everything & ~one, {"A": one}, (), (), 0, 0),)
+    mask_of = compile_lookup(entries, everything, lambda raw, path: None)
+    fold = lambda raw: {key.lower(): key for key in raw}  # noqa: E731
+    assert mask_of({"eventName": "A"}, fold) == everything
+    assert mask_of({"EVENTNAME": "B"}, fold) == everything & ~one

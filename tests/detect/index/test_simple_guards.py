@@ -111,10 +111,12 @@ def test_index_lets_a_missing_key_through_inline_filters(guard_of):
             Condition: Equals
             Value: iam.amazonaws.com
         """
-    # The filter passes events without an eventSource; the rule's own guard is the narrower one here.
+    # The filter passes events without an eventSource; both must hold for the rule to run.
     report = guard_of(RULE.replace('"CreateUser"', '"CreateUser" or True'), spec=filters)
     assert report.describe() == "eventSource in {'iam.amazonaws.com', missing/null, non-text}"
-    assert guard_of(RULE, spec=filters).describe() == "eventName in {'CreateUser'}"
+    assert guard_of(RULE, spec=filters).describe() == (
+        "eventName in {'CreateUser'} and eventSource in {'iam.amazonaws.com', missing/null, non-text}"
+    )
 
 
 def test_index_leaves_unreadable_inline_filters_to_the_rule(guard_of):

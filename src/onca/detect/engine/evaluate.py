@@ -17,8 +17,9 @@ from onca.detect.datamodel import DataModel
 from onca.detect.engine.alarm import Alarm
 from onca.detect.engine.outcomes import error_finding, finding_of
 from onca.detect.engine.rules import RuleInfo
-from onca.detect.event import DetectionEvent
+from onca.detect.event import DetectionEvent, ImmutableCaseInsensitiveDict
 from onca.detect.findings import Finding
+from onca.detect.platform.lookups import lookup_function
 from onca.detect.runner import Detection, DetectionKind, DetectionTimeout, RunAborted, run_detection
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 Emit = Callable[[int, int, Finding, bool], None]
 COUNTER_FIELDS = 2  # per rule and slot: events evaluated, CPU seconds
 RULE = DetectionKind.RULE
+_MISSING: Any = object()
 
 
 class PassThroughNames(Mapping[str, str]):
@@ -65,18 +67,42 @@ class LogTypeRules:
 
     def __post_init__(self) -> None:
         self.positions = {id(detection): position for position, detection in enumerate(self.detections)}
+        self.every_position = tuple(range(len(self.detections)))
+
+    @property
+    def reads_plain_events(self) -> bool:
+        """Whether the index answers for events as given when they render as plain JSON (the rule
+        index does; anything else gets the rendered event)."""
+        return self.index is not None and getattr(self.index, "reads_plain_events", False)
 
     def candidates(self, event: DetectionEvent) -> Sequence[Detection]:
         """The rules that may match ``event``; all of them without an index, or when it cannot answer."""
-        if self.index is None or event.get("p_log_type") != self.log_type:
-            return self.detections
+        detections = self.detections
+        return [detections[position] for position in self.candidate_positions(event.raw_view())]
+
+    def candidate_positions(self, raw: Mapping[str, Any]) -> Sequence[int]:
+        """The positions of the rules that may match the rendered event ``raw`` (or the event as given,
+        see ``reads_plain_events``): every one without an index, for an event of another log type, or
+        when the index cannot answer."""
+        index = self.index
+        if index is None:
+            return self.every_position
+        log_type = raw.get("p_log_type", _MISSING) if raw.__class__ is dict else _MISSING
+        if log_type is _MISSING:  # read as the event reads it: whatever the key's case
+            log_type = ImmutableCaseInsensitiveDict(raw).get("p_log_type")
+        if log_type != self.log_type:
+            return self.every_position
         try:
-            return self.index.candidates(event)
+            positions = getattr(index, "positions", None)
+            if positions is not None:
+                return positions(raw, self.data_model)
+            found = index.candidates(DetectionEvent(raw, self.data_model))
+            return sorted(self.positions[id(detection)] for detection in found)
         except Exception as exc:  # noqa: BLE001 - the index is an optimisation: never lose a verdict to it
             if not self._index_failed:
                 self._index_failed = True
                 log.warning("rule index failed for %s (%s); evaluating every rule", self.log_type, exc)
-            return self.detections
+            return self.every_position
 
 
 class Evaluator:
@@ -117,18 +143,28 @@ class Evaluator:
         counters, counter_base, counter_ids = self.counters, self.counter_base, rules.counter_ids
         beat, base = self.heartbeat, self.base
         first_event, done_position = start
+        lookup = lookup_function()  # event.lookup's rows (onca.detect.platform.lookups)
+        data_model, infos, detections = rules.data_model, rules.infos, rules.detections
+        candidate_positions = rules.candidate_positions
+        # A batch decoded event by event (render.RenderedEvents): the index reads events that render as
+        # plain JSON as they were given, and the others are decoded only for the rules that run on them.
+        plain_event = getattr(events, "plain_event", None) if rules.reads_plain_events else None
         with self.alarm.ticking():
             for index in range(first_event, len(events)):
-                event = DetectionEvent(events[index], rules.data_model)
-                candidates = rules.candidates(event)
-                if not candidates:
-                    continue  # the index spared every rule: nothing to time or count
+                raw = plain_event(index) if plain_event is not None else None
+                if raw is None:
+                    raw = events[index]
+                positions = candidate_positions(raw)
+                if not positions:
+                    continue  # the index spared every rule: nothing to decode, wrap, time or count
+                event = DetectionEvent(events[index], data_model)
+                if lookup is not None:
+                    event._add_lookup_function(lookup)
                 # CPU time is a system call to read: read it once per event and share it out among the
                 # event's rules by their wall-clock time, which is cheap to read per run.
                 cpu_started = time.process_time()
                 walls: list[tuple[int, float]] = []
-                for detection in candidates:
-                    position = rules.positions[id(detection)]
+                for position in positions:
                     if (index == first_event and position <= done_position) or position in skip:
                         continue
                     started = time.monotonic()
@@ -136,7 +172,7 @@ class Evaluator:
                         beat[base], beat[base + 1], beat[base + 2] = task, index, position
                         beat[base + 3] = started
                     finding, timed_out = self._run_one(
-                        detection, rules.infos[position], event, log_type, started
+                        detections[position], infos[position], event, log_type, started
                     )
                     at = counter_base + counter_ids[position] * COUNTER_FIELDS
                     counters[at] += 1

@@ -2,52 +2,44 @@
 
 Only forms whose behaviour is known exactly are read: reads of event values (``event.get``,
 ``event.deep_get``, ``event[...]``, panther's ``deep_get``), comparisons of them with string constants,
-membership in constant collections of strings, ``and``/``or``/``not``, ``all([...])``/``any([...])``,
-``bool()``, ``str.startswith``/``endswith``, and calls of helper functions made of the same forms.
-Anything else is Unknown, including everywhere it could raise.
+membership in constant collections of strings, ``and``/``or``/``not``, f-strings and ``+`` of text, and
+the calls calls.py reads. Anything else is Unknown, including everywhere it could raise.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-import collections.abc
-import functools
 import types
-import typing
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
+from onca.detect.index import calls
 from onca.detect.index.facts import (
+    ANY_VALUE,
     CONSTANT_TYPES,
+    EXACT_TYPES,
     Facts,
+    SomeText,
     Term,
     Value,
+    collection_facts,
     constant_facts,
     safe_facts,
+    text_term,
     unknown_facts,
 )
 from onca.detect.index.formula import is_text, NEVER, Atom, Formula, Unknown, all_of, any_of
 from onca.detect.index.sources import ModuleNames, NotReadable, Sources
 
 _STRING_SHAPES = (tuple, list, set, frozenset)
-# The one deep_get every panther helper module carries; recognised by its exact syntax tree.
-_DEEP_GET = ast.parse(
-    "def deep_get(dictionary, *keys, default=None):\n"
-    "    out = reduce(lambda d, key: d.get(key, default) if isinstance(d, Mapping) else default, keys, dictionary)\n"
-    "    if out is None:\n"
-    "        return default\n"
-    "    return out\n"
-).body[0]
-_MAPPINGS = (collections.abc.Mapping, typing.Mapping)
 _LITERAL_DEFAULTS = (str, int, float, bool, type(None))
 _ABSENT = object()
 
 
 class Expressions:
     """Reads the expressions of one function. ``where(node)`` names a node for reasons;
-    ``call_helper(function, node)`` analyses a helper function called with the event."""
+    ``call_helper(function, node, arguments)`` analyses a helper function called with the event."""
 
     def __init__(
         self,
@@ -86,8 +78,14 @@ class Expressions:
             return self._module_constant(node)
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             return self._literal(node)
+        if isinstance(node, ast.Dict):
+            return self._dict_display(node)
+        if isinstance(node, ast.JoinedStr):
+            return self._format(node, env)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._concatenate(node, env)
         if isinstance(node, ast.Call):
-            return self._call(node, env)
+            return calls.call_term(self, node, env)
         if isinstance(node, ast.Subscript):
             return self._subscript(node, env)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -119,10 +117,27 @@ class Expressions:
         if name in self.local_names:  # a local read before it is set, or set on a path not followed
             return False, None
         if name in self.globals:
-            return (True, self.globals[name]) if name in self.names.once else (False, None)
+            if name in self.names.once or self._never_mocked(name):
+                return True, self.globals[name]
+            return False, None
         if name in self.names.bound or not hasattr(builtins, name):
             return False, None
         return True, getattr(builtins, name)
+
+    def _never_mocked(self, name: str) -> bool:
+        """A mock-guarded name (state.py) whose value is not an instance of the classes its guards test:
+        the guarded bodies never run, so its module-level value is the one it always has."""
+        value = self.globals.get(name, _ABSENT)
+        if type(value) not in EXACT_TYPES or "isinstance" in self.names.bound:
+            return False
+        classes = self.names.mock_guarded.get(name)
+        if classes is None:
+            return False
+        for class_name in classes:
+            found, cls = self.global_value(class_name)
+            if not found or not isinstance(cls, type) or type(cls) is not type or isinstance(value, cls):
+                return False
+        return True
 
     def _constant_value(self, value: Any, node: ast.Name) -> Term:
         kind = type(value)
@@ -130,20 +145,20 @@ class Expressions:
             return self._constant(value, node)
         if kind in _STRING_SHAPES and all(is_text(item) for item in value):
             # A mutable collection counts only when its module never does anything with it but read it.
-            if kind in (list, set) and node.id not in self.names.read_only:
+            if kind in (list, set) and not self.names.read_only(node.id):
                 return self.unknown(node, "may be changed after loading")
             return Term(
-                constant_facts(bool(value), self.where(node)), "strings", strings=frozenset(value), shape=kind
+                collection_facts(bool(value), self.where(node), kind), "strings", strings=frozenset(value), shape=kind
             )
         return self.unknown(node, "is not a constant the index reads")
 
     def _module_constant(self, node: ast.Attribute) -> Term:
         """``module.NAME``: a constant of an imported module that its own module binds once."""
-        if not isinstance(node.value, ast.Name):
+        module = self.module_of(node.value)
+        if module is None:
             return self.unknown(node)
-        found, module = self.global_value(node.value.id)
         filename = getattr(module, "__file__", None)
-        if not found or not isinstance(module, types.ModuleType) or not filename:
+        if not filename:
             return self.unknown(node)
         try:
             names = self.sources.module_names(filename)
@@ -154,22 +169,81 @@ class Expressions:
             return self.unknown(node, "is not a constant the index reads")
         return self._constant(value, node)
 
+    def module_of(self, node: ast.AST) -> types.ModuleType | None:
+        """The module a global name is bound to for good, if ``node`` is such a name."""
+        if not isinstance(node, ast.Name):
+            return None
+        found, module = self.global_value(node.id)
+        return module if found and isinstance(module, types.ModuleType) else None
+
     def _literal(self, node: ast.Tuple | ast.List | ast.Set) -> Term:
         items = [element.value for element in node.elts if isinstance(element, ast.Constant)]
         if len(items) != len(node.elts) or not all(is_text(item) for item in items):
             return self.unknown(node)
         shape = {ast.Tuple: tuple, ast.List: list, ast.Set: set}[type(node)]
-        facts = constant_facts(bool(items), self.where(node))
+        facts = collection_facts(bool(items), self.where(node), shape)
         return Term(facts, "strings", strings=frozenset(items), shape=shape)
 
+    def _dict_display(self, node: ast.Dict) -> Term:
+        """``{"k": <lambda or constant>, ...}``: a fresh dict with string keys, built without side effects
+        (a lambda without defaults is made, not run)."""
+        keys = [key.value for key in node.keys if isinstance(key, ast.Constant) and is_text(key.value)]
+        if len(keys) != len(node.keys):
+            return self.unknown(node)
+        truthy = True
+        for value in node.values:
+            if isinstance(value, ast.Lambda) and not value.args.defaults and not any(value.args.kw_defaults):
+                continue
+            if isinstance(value, ast.Constant):
+                truthy = truthy and bool(value.value)
+                continue
+            return self.unknown(node)
+        facts = collection_facts(bool(keys), self.where(node), dict)
+        return Term(facts, "strings", strings=frozenset(keys), shape=dict, truthy=truthy)
+
+    # Text
+    def _format(self, node: ast.JoinedStr, env: dict[str, Term]) -> Term:
+        """An f-string of constants and plain formatting (no format spec) of event values and text, which
+        never raises: they are JSON values, their read-only views, or text."""
+        risks: list[Formula] = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.format_spec is not None:
+                return self.unknown(node)
+            inner = self.term(part.value, env)
+            if inner.kind not in ("value", "strings", "text") and not _constants_only(inner):
+                return self.unknown(node, parts=(inner,))
+            risks.append(inner.facts.risk)
+        first = node.values[0] if node.values else None
+        prefix = first.value if isinstance(first, ast.Constant) and is_text(first.value) else ""
+        return text_term(self.where(node), SomeText(prefix), any_of(*risks))
+
+    def _concatenate(self, node: ast.BinOp, env: dict[str, Term]) -> Term:
+        left, right = self.term(node.left, env), self.term(node.right, env)
+        if not (_is_text(left) and _is_text(right)):
+            return self.unknown(node, parts=(left, right))
+        risk = any_of(left.facts.risk, right.facts.risk)
+        if left.kind == "strings" and right.kind == "strings":
+            return self._constant(next(iter(left.strings)) + next(iter(right.strings)), node)
+        if left.kind == "strings":
+            assert right.text is not None
+            prefix = next(iter(left.strings)) + right.text.prefix
+        else:
+            assert left.text is not None
+            prefix = left.text.prefix
+        return text_term(self.where(node), SomeText(prefix), risk)
+
     # Reads of event values
-    def _value_term(self, node: ast.AST, value: Value, risk: Formula = NEVER) -> Term:
+    def value_term(self, node: ast.AST, value: Value, risk: Formula = NEVER) -> Term:
         where = self.where(node)
-        return Term(
-            safe_facts(where, risk=risk, other=Unknown(f"{where} is an event value, not a bool")),
-            "value",
-            value=value,
+        facts = Facts(
+            true=value.truthy_atom(),
+            false=value.falsy_atom(),
+            risk=risk,
+            other=Unknown(f"{where} is an event value, not a bool"),
         )
+        return Term(facts, "value", value=value)
 
     def _subscript(self, node: ast.Subscript, env: dict[str, Term]) -> Term:
         base = self.term(node.value, env)
@@ -180,143 +254,39 @@ class Expressions:
             return self.unknown(node)
         # event["k"] raises KeyError when k is missing.
         path = (key.value,)
-        return self._value_term(node, Value(path, (None,)), risk=Atom(path, absent=True))
+        return self.value_term(node, Value(path, (None,)), risk=Atom(path, absent=True))
 
-    def _event_method(self, node: ast.Call, name: str, *, udm: bool) -> Term:
-        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
-        if name == "deep_get":
-            return self._deep_get(node, node.args, keywords)
-        if name == "udm" and udm and len(node.args) == 1 and not keywords:
-            key = node.args[0]
-            if isinstance(key, ast.Constant) and is_text(key.value):
-                return self.udm(node, key.value)
-        if name != "get" or not 1 <= len(node.args) <= 2 or set(keywords) - {"default"}:
-            return self.unknown(node)
-        key = node.args[0]
-        if not (isinstance(key, ast.Constant) and is_text(key.value)) or (len(node.args) == 2 and keywords):
-            return self.unknown(node)
-        found, default = self._default(
-            node.args[1] if len(node.args) == 2 else keywords.get("default"), containers=True
-        )
-        if not found:
-            return self.unknown(node)
-        # A present null reads None; only a missing key gives the default.
-        return self._value_term(node, Value((key.value,), (None, default)))
+    def key_of(self, node: ast.AST, env: dict[str, Term]) -> str | None:
+        """A key given as a string constant or a name bound to one for good."""
+        if isinstance(node, ast.Constant):
+            return node.value if is_text(node.value) else None
+        if isinstance(node, ast.Name) and node.id not in env:
+            term = self.term(node, env)
+            if term.kind == "strings" and term.shape is str:
+                return next(iter(term.strings))
+        return None
 
-    def _deep_get(
-        self, node: ast.Call, key_nodes: list[ast.expr], keywords: dict[str | None, ast.expr]
-    ) -> Term:
-        keys = [arg.value for arg in key_nodes if isinstance(arg, ast.Constant) and is_text(arg.value)]
-        if not keys or len(keys) != len(key_nodes) or set(keywords) - {"default"}:
-            return self.unknown(node)
-        found, default = self._default(keywords.get("default"), containers=False)
-        if not found:
-            return self.unknown(node)
-        return self._value_term(node, Value(tuple(keys), (default,)))
-
-    def _default(self, node: ast.expr | None, *, containers: bool) -> tuple[bool, Any]:
+    def default_of(self, node: ast.AST | None, env: dict[str, Term]) -> tuple[Formula, Any] | None:
+        """What a ``default=`` argument gives (ANY_VALUE or SomeText when not known in advance), and
+        what evaluating it needs to raise; None when the index cannot tell."""
         if node is None:
-            return True, None
+            return NEVER, None
         if isinstance(node, ast.Constant) and type(node.value) in _LITERAL_DEFAULTS:
-            return True, node.value
-        # An empty {} or [] default (a fresh object each call) is fine where the key is read once.
-        if containers and isinstance(node, ast.Dict) and not node.keys:
-            return True, {}
-        if containers and isinstance(node, ast.List) and not node.elts:
-            return True, []
-        return False, None
-
-    # Calls
-    def _call(self, node: ast.Call, env: dict[str, Term]) -> Term:
-        func = node.func
-        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
-            k.arg is None for k in node.keywords
-        ):
-            return self.unknown(node)
-        if isinstance(func, ast.Attribute):
-            base = self.term(func.value, env)
-            if base.kind in ("event", "mapping"):
-                return self._event_method(node, func.attr, udm=base.kind == "event")
-            if base.kind == "value" and func.attr in ("startswith", "endswith"):
-                return self._text_test(node, base, env)
-            return self.unknown(node)
-        if not isinstance(func, ast.Name) or func.id in env:
-            return self.unknown(node)
-        found, function = self.global_value(func.id)
-        if not found:
-            return self.unknown(node, "calls a name the index cannot pin down")
-        if function is builtins.all or function is builtins.any:
-            return self._all_any(node, env, function is builtins.all)
-        if function is builtins.bool and len(node.args) == 1 and not node.keywords:
-            inner = self.term(node.args[0], env).facts
-            return Term(Facts(inner.true, inner.false, inner.risk, NEVER))
-        arguments = [self.term(arg, env) for arg in node.args]
-        if self._is_deep_get(function):
-            if not arguments or arguments[0].kind not in ("event", "mapping"):
-                return self.unknown(node)
-            return self._deep_get(node, node.args[1:], {k.arg: k.value for k in node.keywords})
-        if node.keywords or not all(argument.kind in ("event", "mapping") for argument in arguments):
-            return self.unknown(node, "calls a helper with something other than the event")
-        return self.call_helper(function, node, arguments)
-
-    def _text_test(self, node: ast.Call, base: Term, env: dict[str, Term]) -> Term:
-        if len(node.args) != 1 or node.keywords:
-            return self.unknown(node)
-        argument = self.term(node.args[0], env)
-        if argument.kind != "strings" or argument.shape not in (str, tuple):
-            return self.unknown(node)
-        assert base.value is not None
-        risk = any_of(base.facts.risk, base.value.not_text_atom())
-        facts = safe_facts(self.where(node), risk=risk)
-        if cast(ast.Attribute, node.func).attr == "startswith" and argument.strings:
-            facts = replace(facts, true=base.value.prefix_atom(argument.strings))
-        return Term(facts)
-
-    def _all_any(self, node: ast.Call, env: dict[str, Term], every: bool) -> Term:
-        if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], ast.List | ast.Tuple):
-            return self.unknown(node)
-        # The list is built first: every element is evaluated whatever the others give.
-        parts = [self.term(element, env).facts for element in node.args[0].elts]
-        risk = any_of(*(part.risk for part in parts))
-        trues = [part.true for part in parts]
-        falses = [part.false for part in parts]
-        if every:
-            return Term(
-                Facts(
-                    all_of(*trues) if parts else Unknown("all([]) is true", weak=True),
-                    any_of(*falses),
-                    risk,
-                    NEVER,
-                )
-            )
-        return Term(
-            Facts(
-                any_of(*trues),
-                all_of(*falses) if parts else Unknown("any([]) is false", weak=True),
-                risk,
-                NEVER,
-            )
-        )
-
-    def _is_deep_get(self, function: Any) -> bool:
-        if getattr(function, "__name__", None) != "deep_get":
-            return False
-        try:
-            tree = self.sources.function_tree(function)
-        except Exception:  # noqa: BLE001 - not readable: not the deep_get we know
-            return False
-        body = tree.body[1:] if _docstring(tree) else tree.body
-        plain = ast.FunctionDef(tree.name, _bare_arguments(tree.args), body, [], None, None)
-        reference = ast.FunctionDef(
-            _DEEP_GET.name, _bare_arguments(_DEEP_GET.args), _DEEP_GET.body, [], None, None
-        )
-        helper_globals = function.__globals__
-        return (
-            ast.dump(plain) == ast.dump(reference)
-            and helper_globals.get("reduce") is functools.reduce
-            and any(helper_globals.get("Mapping") is mapping for mapping in _MAPPINGS)
-            and "isinstance" not in helper_globals
-        )
+            return NEVER, node.value
+        # An empty {} or [] (a fresh object each call) reads as empty wherever it goes.
+        if isinstance(node, ast.Dict) and not node.keys:
+            return NEVER, {}
+        if isinstance(node, ast.List) and not node.elts:
+            return NEVER, []
+        term = self.term(node, env)
+        risk = term.facts.risk
+        if isinstance(risk, Unknown) and not risk.weak:
+            return None
+        if term.kind == "strings" and term.shape is str:
+            return risk, next(iter(term.strings))
+        if term.kind == "text":
+            return risk, term.text
+        return risk, ANY_VALUE
 
     # Operators
     def _bool_op(self, node: ast.BoolOp, env: dict[str, Term]) -> Term:
@@ -358,6 +328,8 @@ class Expressions:
             if left.kind == "value" and none:
                 assert left.value is not None
                 is_none = Atom(left.value.path, absent=True) if None in left.value.on_null else NEVER
+                if ANY_VALUE in left.value.on_null:
+                    is_none = Atom(left.value.path, absent=True)
                 unknown = Unknown(f"{where} narrows no key to a set of values", weak=True)
                 true, false = (is_none, unknown) if isinstance(op, ast.Is) else (unknown, is_none)
                 return Term(Facts(true, false, risk, NEVER))
@@ -389,7 +361,7 @@ class Expressions:
         if left.kind == "value" and right.kind == "strings" and right.shape is not str:
             assert left.value is not None
             atom = left.value.equal_atom(right.strings)
-            if right.shape in (set, frozenset):
+            if right.shape in (set, frozenset, dict):
                 risk = any_of(risk, left.value.unhashable_atom())
             unknown = Unknown(f"{where} narrows no key to a set of values", weak=True)
             true, false = (atom, unknown) if isinstance(op, ast.In) else (unknown, atom)
@@ -401,30 +373,13 @@ class Expressions:
         return self.unknown(node, parts=(left, right))
 
 
-def _docstring(tree: ast.FunctionDef) -> bool:
-    first = tree.body[0] if tree.body else None
-    return (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    )
+def _is_text(term: Term) -> bool:
+    return (term.kind == "strings" and term.shape is str) or term.kind == "text"
 
 
-def _bare_arguments(arguments: ast.arguments) -> ast.arguments:
-    """The parameters without annotations, which do not change what the function does."""
-
-    def bare(arg: ast.arg | None) -> ast.arg | None:
-        return None if arg is None else ast.arg(arg.arg)
-
-    return ast.arguments(
-        posonlyargs=[bare(a) for a in arguments.posonlyargs],
-        args=[bare(a) for a in arguments.args],
-        vararg=bare(arguments.vararg),
-        kwonlyargs=[bare(a) for a in arguments.kwonlyargs],
-        kw_defaults=arguments.kw_defaults,
-        kwarg=bare(arguments.kwarg),
-        defaults=arguments.defaults,
-    )
+def _constants_only(term: Term) -> bool:
+    values = term.facts.values
+    return values is not None and all(type(value) in CONSTANT_TYPES for value in values)
 
 
 def event_term(where: str, *, udm: bool = True) -> Term:

@@ -1,10 +1,12 @@
-"""The rule index: per key path, a table from value to the rules that value lets through.
+"""The rule index: per key path, a table from value to the guard clauses that value lets through.
 
-Each rule's condition (extract.py) is reduced to a guard, one atom per key path; the tables hold, per
-path, a bitmask of rules per string value and per prefix, one for a missing/null value and one for any
-other value.
-An event's candidates are the union, over the paths, of the masks its values select, plus every
-unguarded rule; the tuple of detections is cached per mask.
+Each rule's condition (extract.py) is reduced to a guard: clauses, each a conjunction of atoms on
+distinct key paths. Every clause has a bit; per key path the tables hold, for each string value,
+prefix and set of substrings, the bits of the clauses whose atom on that path holds it, plus the bits
+for a missing/null value and for any other value. An event keeps the clauses whose atoms all hold: for
+each path, its bits are and-ed with the table's answer or-ed with the bits of clauses that do not
+constrain the path. A path whose clauses are all dead already is not read at all. The tuple of rules
+a set of surviving clauses selects (plus every unguarded rule) is cached.
 """
 
 from __future__ import annotations
@@ -15,49 +17,66 @@ from typing import Any
 
 from onca.detect.index.extract import detection_formula
 from onca.detect.index.formula import Atom, Formula, Guard, KeyPath, Unknown, atoms, reduce
+from onca.detect.index.lookup import compile_lookup
 from onca.detect.index.sources import Sources
 from onca.detect.runner import Detection
 
 _MISSING: Any = object()
-CACHE_LIMIT = 4096  # candidate tuples kept, one per distinct mask
+CACHE_LIMIT = 4096  # candidate tuples kept, one per distinct set of surviving clauses
+SHAPES_LIMIT = 1024  # events' key lists whose case-folded keys are kept
 PATH_LOOKUP_COST = 0.1  # one key path's lookup per event, against one run of a rule
 
 
 @dataclass(frozen=True)
 class GuardReport:
-    """What the index knows of one rule: ``guard`` (a disjunction) when guarded, else ``reason``."""
+    """What the index knows of one rule: ``guard`` (clauses, any of which lets an event through; each
+    clause's atoms must all hold) when guarded, else ``reason``."""
 
     detection_id: str
-    guard: tuple[Atom, ...] | None
+    guard: tuple[tuple[Atom, ...], ...] | None
     reason: str = ""
 
     @property
     def guarded(self) -> bool:
         return self.guard is not None
 
+    @property
+    def atoms(self) -> tuple[Atom, ...]:
+        return tuple(atom for clause in self.guard or () for atom in clause)
+
     def describe(self) -> str:
         if self.guard is None:
             return f"unguarded: {self.reason}"
         if not self.guard:
             return "never runs: no event can make it alert or fail"
-        return " or ".join(atom.describe() for atom in self.guard)
+        clauses = [" and ".join(atom.describe() for atom in clause) for clause in self.guard]
+        if len(clauses) > 1:
+            clauses = [f"({text})" if len(clause) > 1 else text for text, clause in zip(clauses, self.guard)]
+        return " or ".join(clauses)
 
 
 class _Table:
-    __slots__ = ("path", "exact", "prefixes", "absent", "other")
+    __slots__ = ("path", "exact", "prefixes", "contains", "absent", "other", "constrained", "atoms")
 
     def __init__(self, path: KeyPath) -> None:
         self.path = path
         self.exact: dict[str, int] = {}
         self.prefixes: dict[str, int] = {}
+        self.contains: dict[tuple[str, ...], int] = {}
         self.absent = 0
         self.other = 0
+        self.constrained = 0  # clauses with an atom on this path
+        self.atoms: list[tuple[int, Atom]] = []  # (clause bit, its atom here)
 
     def add(self, atom: Atom, bit: int) -> None:
+        self.constrained |= bit
+        self.atoms.append((bit, atom))
         for value in atom.values:
             self.exact[value] = self.exact.get(value, 0) | bit
         for prefix in atom.prefixes:
             self.prefixes[prefix] = self.prefixes.get(prefix, 0) | bit
+        for parts in atom.contains:
+            self.contains[parts] = self.contains.get(parts, 0) | bit
         if atom.absent:
             self.absent |= bit
         if atom.other:
@@ -72,7 +91,7 @@ class _Plan:
         # Again, now charging each key path its lookup on every event, shared by the rules that use it.
         usage: dict[KeyPath, int] = {}
         for guard in first:
-            for path in guard if not isinstance(guard, Unknown) else ():
+            for path in {path for clause in guard for path in clause} if not isinstance(guard, Unknown) else ():
                 usage[path] = usage.get(path, 0) + 1
         cost = _cost_function(formulas, usage)
         reduced = [reduce(formula, cost) for formula in formulas]
@@ -80,29 +99,69 @@ class _Plan:
             GuardReport(d.id, None, g.reason) if isinstance(g, Unknown) else GuardReport(d.id, _ordered(g))
             for d, g in zip(detections, reduced, strict=True)
         ]
-        always = 0
+        always: list[int] = []
+        owners: list[int] = []  # clause bit -> rule position
         tables: dict[KeyPath, _Table] = {}
         for position, guard in enumerate(reduced):
-            bit = 1 << position
             if isinstance(guard, Unknown):
-                always |= bit
+                always.append(position)
                 continue
-            for path, atom in guard.items():
-                tables.setdefault(path, _Table(path)).add(atom, bit)
-        self.always = always
+            for clause in guard:
+                bit = 1 << len(owners)
+                owners.append(position)
+                for path, atom in clause.items():
+                    tables.setdefault(path, _Table(path)).add(atom, bit)
+        everything = (1 << len(owners)) - 1
+        self.detections = detections
+        self.always = tuple(always)
+        self.owners = owners
+        self.everything = everything
+        ordered = _read_order(list(tables.values()))
         self.entries = tuple(
             (
                 table.path[0],
+                table.path[0].lower(),
                 table.path[1:],
                 table.path,
+                table.constrained,
+                everything & ~table.constrained,
                 table.exact,
                 tuple(table.prefixes.items()),
+                tuple(table.contains.items()),
                 table.absent,
                 table.other,
             )
-            for table in tables.values()
+            for table in ordered
         )
-        self.cache: dict[int, tuple[Detection, ...]] = {}
+        self.mask_of = compile_lookup(
+            tuple(entry[3:] for entry in self.entries), everything, lambda raw, path: _deep_get(raw, path)
+        )
+        self.cache: dict[int, tuple[int, ...]] = {}
+        self.chosen: dict[tuple[int, ...], tuple[Detection, ...]] = {}
+
+    def detections_at(self, positions: tuple[int, ...]) -> tuple[Detection, ...]:
+        found = self.chosen.get(positions)
+        if found is None:
+            found = tuple(self.detections[position] for position in positions)
+            if len(self.chosen) < CACHE_LIMIT:
+                self.chosen[positions] = found
+        return found
+
+    def positions(self, mask: int) -> tuple[int, ...]:
+        """The positions (in content order) of the rules with a clause in ``mask``, and the unguarded."""
+        found = self.cache.get(mask)
+        if found is None:
+            chosen = set(self.always)
+            owners = self.owners
+            rest = mask
+            while rest:
+                low = rest & -rest
+                chosen.add(owners[low.bit_length() - 1])
+                rest ^= low
+            found = tuple(sorted(chosen))
+            if len(self.cache) < CACHE_LIMIT:
+                self.cache[mask] = found
+        return found
 
 
 class RuleIndex:
@@ -125,6 +184,7 @@ class RuleIndex:
         self._plans: dict[int, tuple[Any, _Plan]] = {id(None): (None, _Plan(self.detections, self._formulas))}
         self._model: Any = None
         self._plan = self._plans[id(None)][1]
+        self._shapes: dict[tuple[Any, ...], dict[str, Any]] = {}
         if data_model is not None:
             self._use(data_model)
 
@@ -135,7 +195,7 @@ class RuleIndex:
     @property
     def paths(self) -> list[KeyPath]:
         """The key paths an event is looked up by."""
-        return [entry[2] for entry in self._plan.entries]
+        return [entry[3] for entry in self._plan.entries]
 
     def _use(self, model: Any) -> None:
         known = self._plans.get(id(model))
@@ -150,59 +210,95 @@ class RuleIndex:
         self._model, self._plan = model, known[1]
 
     def candidates(self, event: Any) -> tuple[Detection, ...]:
-        model = getattr(event, "data_model", None)
-        if model is not self._model:
-            self._use(model)
+        """The candidates for a DetectionEvent (tuples are reused: the same candidates, the same tuple)."""
+        positions = self.positions(event.raw_view(), getattr(event, "data_model", None))
+        return self._plan.detections_at(positions)
+
+    reads_plain_events = True  # positions() takes an event as given when it renders as plain JSON
+
+    def positions(self, raw: Mapping[str, Any], data_model: Any = None) -> tuple[int, ...]:
+        """The positions of the candidates for the event ``raw`` whose log type's data model is
+        ``data_model``: its data as rendered for rules (what DetectionEvent wraps), or as given when it
+        renders as plain JSON (onca.detect.engine.render)."""
+        if data_model is not self._model:
+            self._use(data_model)
         plan = self._plan
-        raw = event.raw_view()
-        plain = raw.__class__ is dict  # the rendered event: read it directly
-        mask = plan.always
-        for first, rest, path, exact, prefixes, absent, other in plan.entries:
-            value = raw.get(first, _MISSING) if plain else _MISSING
-            if value is _MISSING or rest:
-                value = _read(event, value, rest, path) if plain else event.deep_get(*path)
-            kind = type(value)
-            if kind is str:
-                mask |= exact.get(value, 0)
-                for prefix, bits in prefixes:
-                    if value.startswith(prefix):
-                        mask |= bits
-            elif value is None:
-                mask |= absent
-            elif isinstance(value, str):  # a str subclass may compare in its own way: run everything
-                return self.detections
-            else:
-                mask |= other
-        cache = plan.cache
-        found = cache.get(mask)
-        if found is None:
-            found = tuple(d for position, d in enumerate(self.detections) if mask >> position & 1)
-            if len(cache) < CACHE_LIMIT:
-                cache[mask] = found
-        return found
+        if raw.__class__ is dict:  # a rendered event: the written-out lookup (lookup.py)
+            return plan.positions(plan.mask_of(raw, self._folded))
+        return plan.positions(_mask_of(plan, raw))
+
+    def _folded(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The event's keys by their lower-case form; events of one shape (the same keys in the same
+        order) share it."""
+        shape = tuple(raw)
+        folded = self._shapes.get(shape)
+        if folded is None:
+            folded = {}
+            for key in shape:
+                if isinstance(key, str):
+                    folded.setdefault(key.lower(), key)
+            if len(self._shapes) < SHAPES_LIMIT:
+                self._shapes[shape] = folded
+        return folded
 
 
-def _read(event: Any, value: Any, rest: KeyPath, path: KeyPath) -> Any:
-    """What ``event.deep_get(*path)`` gives, reading plain dicts directly (``value``: the first step's value
-    read exactly, or _MISSING)."""
-    if value is _MISSING:
-        value = event.get(path[0])  # the event folds key case once and remembers it
-    for key in rest:
-        if value.__class__ is dict:
-            found = value.get(key, _MISSING)
-            if found is _MISSING:
-                # As the event's views do: no exact key, so the first key equal but for case.
-                folded, found = key.lower(), None
-                for name in value:
-                    if isinstance(name, str) and name.lower() == folded:
-                        found = value[name]
-                        break
-            value = found
-        elif isinstance(value, Mapping):
-            return event.deep_get(*path)  # not a plain dict: its own lookup decides
+def _read_order(tables: list[_Table]) -> list[_Table]:
+    """Paths in the order that ends the most clauses soonest, by a rough guess of the share of events
+    each atom lets through: a path whose clauses are all dead is not read at all."""
+    alive: dict[int, float] = {bit: 1.0 for table in tables for bit, _ in table.atoms}
+    remaining = list(tables)
+    order = []
+    while remaining:
+        best = max(
+            remaining,
+            key=lambda t: (sum(alive[bit] * (1.0 - _share(atom)) for bit, atom in t.atoms), t.path),
+        )
+        remaining.remove(best)
+        order.append(best)
+        for bit, atom in best.atoms:
+            alive[bit] *= _share(atom)
+    return order
+
+
+def _share(atom: Atom) -> float:
+    """Roughly, the share of events ``atom`` lets through: most events lack most keys, any text is most
+    values, a few named values or prefixes are few events, and values that are not text are rare."""
+    share = 0.9 if atom.absent else 0.0
+    share += 0.5 if "" in atom.prefixes else 0.05 * (len(atom.values) + len(atom.prefixes) + len(atom.contains))
+    share += 0.02 if atom.other else 0.0
+    return min(1.0, share)
+
+
+def _mask_of(plan: _Plan, raw: Mapping[str, Any]) -> int:
+    """The surviving clauses for an event that is not a plain dict, read through the event's lookup."""
+    mask = plan.everything
+    for _, _, _, path, constrained, free, exact, prefixes, contains, absent, other in plan.entries:
+        if not mask & constrained:
+            continue
+        value = _deep_get(raw, path)
+        kind = value.__class__
+        if kind is str:
+            accepted = exact.get(value, 0)
+            for prefix, bits in prefixes:
+                if value.startswith(prefix):
+                    accepted |= bits
+            for parts, bits in contains:
+                if all(part in value for part in parts):
+                    accepted |= bits
+        elif value is None:
+            accepted = absent
+        elif isinstance(value, str):  # a str subclass may compare in its own way: keep every clause
+            accepted = plan.everything
         else:
-            return None
-    return value
+            accepted = other
+        mask &= accepted | free
+    return mask
+
+
+def _deep_get(raw: Mapping[str, Any], path: KeyPath) -> Any:
+    from onca.detect.event import ImmutableCaseInsensitiveDict
+
+    return ImmutableCaseInsensitiveDict(raw).deep_get(*path)
 
 
 def _formula(detection: Detection, sources: Sources) -> Formula:
@@ -213,26 +309,36 @@ def _formula(detection: Detection, sources: Sources) -> Formula:
 
 
 def _cost_function(formulas: list[Formula], usage: Mapping[KeyPath, int]) -> Any:
-    """Estimates what a guard costs per event, in runs of its rule: the share of events it lets through
-    (a value among the n distinct values the rules name for its path taken as 1/n of events; missing/null
-    as most of them) plus, for each key path, a lookup shared among the ``usage`` rules guarded by it."""
+    """Estimates what a guard costs per event, in runs of its rule: the share of events its clauses let
+    through (a value among the n distinct values the rules name for its path taken as 1/n of events,
+    missing/null or any text as most of them, atoms of a clause as independent) plus, for each key path,
+    a lookup shared among the ``usage`` rules guarded by it."""
     distinct: dict[KeyPath, set[str]] = {}
     for formula in formulas:
         for atom in atoms(formula):
             distinct.setdefault(atom.path, set()).update(atom.values)
 
+    def share(path: KeyPath, atom: Atom) -> float:
+        named = len(atom.values) + 4 * (len(atom.prefixes - {""}) + len(atom.contains))
+        total = named / max(2, len(distinct.get(path, ())))
+        total += 1.0 if atom.absent or "" in atom.prefixes else 0.0
+        total += 0.01 if atom.other else 0.0
+        return min(1.0, total)
+
     def cost(guard: Guard) -> float:
         total = 0.0
-        for path, atom in guard.items():
-            # A prefix stands for several values.
-            total += (len(atom.values) + 4 * len(atom.prefixes)) / max(2, len(distinct.get(path, ())))
-            total += 1.0 if atom.absent else 0.0
-            total += 0.01 if atom.other else 0.0
-            total += PATH_LOOKUP_COST / max(1, usage.get(path, 0))
-        return total
+        paths: set[KeyPath] = set()
+        for clause in guard:
+            part = 1.0
+            for path, atom in clause.items():
+                part *= share(path, atom)
+                paths.add(path)
+            total += part
+        return total + sum(PATH_LOOKUP_COST / max(1, usage.get(path, 0)) for path in paths)
 
     return cost
 
 
-def _ordered(guard: Guard) -> tuple[Atom, ...]:
-    return tuple(guard[path] for path in sorted(guard))
+def _ordered(guard: Guard) -> tuple[tuple[Atom, ...], ...]:
+    clauses = [tuple(clause[path] for path in sorted(clause)) for clause in guard]
+    return tuple(sorted(clauses, key=lambda clause: (len(clause), [atom.path for atom in clause])))

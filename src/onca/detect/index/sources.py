@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ast
 import types
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping
 from typing import Any
+
+from onca.detect.index.state import deferred_reads, mock_guarded
 
 # Calls that can rebind any global of a module behind the syntax tree's back.
 _GLOBAL_WRITERS = frozenset({"globals", "exec", "eval", "vars", "setattr", "__import__"})
@@ -16,42 +19,76 @@ class NotReadable(Exception):
     """The index cannot read this code; the message says why."""
 
 
-@dataclass(frozen=True)
 class ModuleNames:
     """``once``: names bound exactly once at module level and declared ``global`` nowhere.
     ``read_only``: names whose every use is a membership test (``x in NAME``) or an iteration.
-    ``bound``: every name the module binds at all."""
+    ``bound``: every name the module binds at all.
+    ``opaque``: the module can rebind or read its names behind the syntax tree's back (``globals()``,
+    ``setattr``, ``import *``, ...).
+    ``mock_guarded``: names rebound only under ``if isinstance(NAME, Class):`` (state.py), with the
+    class names tested; worked out when first asked for.
+    ``deferred_reads``: names that code running later may read (state.py); None when nothing in the
+    module is resettable; worked out when first asked for."""
 
-    once: frozenset[str]
-    read_only: frozenset[str]
-    bound: frozenset[str]
+    def __init__(
+        self, tree: ast.Module, once: frozenset[str], read_only: frozenset[str], bound: frozenset[str], opaque: bool
+    ) -> None:
+        self._tree = tree
+        self.once = once
+        self._read_only = read_only
+        self.bound = bound
+        self.opaque = opaque
+
+    @functools.cached_property
+    def mock_guarded(self) -> Mapping[str, frozenset[str]]:
+        return {} if self.opaque else mock_guarded(self._tree, _read_only_use)
+
+    @functools.cached_property
+    def deferred_reads(self) -> frozenset[str] | None:
+        return None if self.opaque else deferred_reads(self._tree, self.once)
+
+    def read_only(self, name: str) -> bool:
+        """Whether the module only ever tests membership in ``name`` or iterates over it."""
+        return name in self._read_only or name in self.mock_guarded
+
+    def resettable(self, name: str) -> bool:
+        """Whether only the module's own functions read ``name``, and only when called by name."""
+        deferred = self.deferred_reads
+        return not self.opaque and deferred is not None and name not in deferred
+
+
+PARSED_FILES = 256  # files whose syntax tree and module facts are kept across index builds
+
+
+@functools.lru_cache(maxsize=PARSED_FILES)
+def _parsed(filename: str, text: str) -> tuple[ast.Module, types.CodeType, ModuleNames]:
+    """A file's syntax tree, its compiled form and its module facts: a function of its text alone, so the
+    indexes of several log types share the helper modules they all read."""
+    tree = ast.parse(text, filename)
+    # The whole file: how a function compiles can depend on the module around it.
+    return tree, compile(tree, filename, "exec", dont_inherit=True), _module_names(tree)
 
 
 class Sources:
     """Caches syntax trees and facts per file for one index build."""
 
     def __init__(self) -> None:
-        self._modules: dict[str, ModuleNames] = {}
-        self._files: dict[str, tuple[ast.Module, types.CodeType]] = {}
+        self._files: dict[str, tuple[ast.Module, types.CodeType, ModuleNames]] = {}
         self._functions: dict[types.CodeType, ast.FunctionDef] = {}
         self.helpers: dict[Any, Any] = {}  # analysed helper functions, by the analyser
         self.data_model: Any = None  # the data model event.udm() reads, when known
         self.read_udm = False  # set when an analysis read event.udm()
 
     def module_names(self, filename: str) -> ModuleNames:
-        names = self._modules.get(filename)
-        if names is None:
-            names = self._modules[filename] = _module_names(self._parse(filename)[0])
-        return names
+        return self._parse(filename)[2]
 
-    def _parse(self, filename: str) -> tuple[ast.Module, types.CodeType]:
+    def _parse(self, filename: str) -> tuple[ast.Module, types.CodeType, ModuleNames]:
         parsed = self._files.get(filename)
         if parsed is None:
             try:
                 with open(filename, encoding="utf-8") as handle:
-                    tree = ast.parse(handle.read(), filename)
-                # The whole file: how a function compiles can depend on the module around it.
-                parsed = tree, compile(tree, filename, "exec", dont_inherit=True)
+                    text = handle.read()
+                parsed = _parsed(filename, text)
             except (OSError, SyntaxError, ValueError) as exc:
                 raise NotReadable(f"cannot read {filename}: {exc}") from exc
             self._files[filename] = parsed
@@ -65,7 +102,7 @@ class Sources:
         node = self._functions.get(code)
         if node is not None:
             return node
-        tree, compiled = self._parse(code.co_filename)
+        tree, compiled, _ = self._parse(code.co_filename)
         node = next(
             (
                 n
@@ -157,17 +194,18 @@ def _module_names(tree: ast.Module) -> ModuleNames:
     for parent in ast.walk(tree):
         if isinstance(parent, ast.Global):
             declared_global.update(parent.names)
-        for field, value in ast.iter_fields(parent):
+        for slot, value in ast.iter_fields(parent):
             children = value if isinstance(value, list) else [value]
             for child in children:
                 if not isinstance(child, ast.Name) or not isinstance(child.ctx, ast.Load):
                     continue
                 if child.id in _GLOBAL_WRITERS:
                     writers = True
-                loads[child.id] = loads.get(child.id, True) and _read_only_use(parent, field, child)
-    once = set() if star or writers else {n for n, c in counts.items() if c == 1} - declared_global
-    read_only = {name for name in once if loads.get(name, True)}
-    return ModuleNames(frozenset(once), frozenset(read_only), frozenset(counts) | declared_global)
+                loads[child.id] = loads.get(child.id, True) and _read_only_use(parent, slot, child)
+    opaque = star or writers
+    once = frozenset(set() if opaque else {n for n, c in counts.items() if c == 1} - declared_global)
+    read_only = frozenset(name for name in once if loads.get(name, True))
+    return ModuleNames(tree, once, read_only, frozenset(counts) | declared_global, opaque)
 
 
 def _read_only_use(parent: ast.AST, field: str, child: ast.Name) -> bool:

@@ -24,6 +24,25 @@ IN_HANDLER = {
     ("POST", "/api/v1/api-tokens/{id}/rotate"): {"OrganizationAPITokenModify"},
 }
 
+# Routes whose permission is spelled out here, so a change to one is a visible decision
+DECLARED = {
+    ("GET", "/api/v1/destinations"): {"DestinationRead"},
+    ("POST", "/api/v1/destinations"): {"DestinationModify"},
+    ("GET", "/api/v1/destinations/{id}"): {"DestinationRead"},
+    ("PUT", "/api/v1/destinations/{id}"): {"DestinationModify"},
+    ("DELETE", "/api/v1/destinations/{id}"): {"DestinationModify"},
+    ("POST", "/api/v1/destinations/{id}/test"): {"DestinationModify"},
+}
+LOOKUP_TABLES = {
+    ("GET", "/api/v1/lookup-tables"): {"LookupRead"},
+    ("POST", "/api/v1/lookup-tables"): {"LookupModify"},
+    ("GET", "/api/v1/lookup-tables/{id}"): {"LookupRead"},
+    ("PUT", "/api/v1/lookup-tables/{id}"): {"LookupModify"},
+    ("DELETE", "/api/v1/lookup-tables/{id}"): {"LookupModify"},
+    ("GET", "/api/v1/lookup-tables/{id}/data"): {"LookupRead"},
+    ("POST", "/api/v1/lookup-tables/{id}/data"): {"LookupModify"},
+}
+
 
 def _permissions(dependant) -> set[str]:
     found = set(getattr(dependant.call, "permissions", ()))
@@ -64,6 +83,18 @@ def test_every_route_declares_a_permission(api):
     assert len(routes) > 40
     undeclared = [(m, p) for m, p, perms in routes if not perms and (m, p) not in PUBLIC | SIGNED_IN]
     assert undeclared == []
+
+
+def test_destination_routes_declare_their_permissions(api):
+    _, routes, _ = api
+    declared = {(m, p): set(perms) for m, p, perms in routes if p.startswith("/api/v1/destinations")}
+    assert declared == DECLARED
+
+
+def test_lookup_table_routes_declare_their_permissions(api):
+    _, routes, _ = api
+    declared = {(m, p): set(perms) for m, p, perms in routes if p.startswith("/api/v1/lookup-tables")}
+    assert declared == LOOKUP_TABLES
 
 
 @pytest.mark.parametrize("role", list(BUILTIN_ROLES))

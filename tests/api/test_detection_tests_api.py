@@ -62,6 +62,8 @@ def test_failing_tests_answer_400_with_each_result(api):
     assert body["testResults"][1]["passed"] is True
 
 
-def test_without_run_tests_only_nothing_is_created(api):
-    answer = api.post("/api/v1/rules", json=rule([]))
-    assert answer.status_code == 400 and "run-tests-only=true" in answer.json()["message"]
+def test_run_tests_only_saves_nothing(api):
+    answer = api.post("/api/v1/rules", params={"run-tests-only": "true"},
+                      json=rule([case("break-glass login", True, "breakglass-ann")]))
+    assert answer.status_code == 204
+    assert api.get("/api/v1/rules/Corp.BreakGlass").status_code == 404

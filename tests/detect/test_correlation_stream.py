@@ -348,3 +348,19 @@ def test_correlation_stream_replays_panther_analysis_tests(incremental: bool) ->
             if bool(hits) is not case["ExpectedResult"]:
                 wrong.append(f"{rule_spec['RuleID']}: {case['Name']}")
     assert (total, wrong) == (91, [])
+
+
+# --- Reloading content ------------------------------------------------------------------------
+
+
+def test_a_reloaded_stream_keeps_the_state_of_rules_whose_spec_is_unchanged() -> None:
+    old = stream_of(BRUTE_FORCE)
+    assert old.feed(failures("1.1.1.1", 0, 1, 2, 3, 4), now=at(4)) == []
+    same = stream_of(BRUTE_FORCE)
+    assert same.keep_state_of(old) == 1
+    (hit,) = same.feed([success("1.1.1.1", 5)], now=at(5))  # the five failures were remembered
+    assert hit.detection_id == "Brute.Force.Success"
+
+    changed = stream_of({**BRUTE_FORCE, "Severity": "Critical"})
+    assert changed.keep_state_of(old) == 0
+    assert changed.feed([success("1.1.1.1", 5)], now=at(5)) == []  # a changed rule starts again

@@ -52,8 +52,21 @@ def test_check_content_counts_parsed_partial_and_query_rows(tmp_path):
         Enabled: true
         Mappings: [{Name: actor_user, Path: user}]
         """)
+    write(tmp_path, "lookup_tables/x.yml", """
+        AnalysisType: lookup_table
+        LookupName: corp_assets
+        Schema: Custom.Assets
+        Filename: assets.csv
+        LogTypeMap:
+          PrimaryKey: ip
+          AssociatedLogTypes:
+            - LogType: AWS.VPCFlow
+              Selectors: [srcAddr]
+            - LogType: Lookup.Only
+              Selectors: [ip]
+        """)
     coverage = check_content(tmp_path, Registry.builtin())
-    assert coverage.missing == ["Nobody.Ships"]
+    assert coverage.missing == ["Lookup.Only", "Nobody.Ships"]
     assert coverage.query_rows == 1  # a query result row is not a log event
     assert (coverage.parsed, coverage.tested, coverage.parsed_relaxed) == (1, 3, 3)
     reasons = {f.test: f.reasons for f in coverage.failed}

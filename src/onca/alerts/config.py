@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,31 +42,58 @@ class DestinationConfigError(ValueError):
         super().__init__(f"{source}: {count}:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-class DestinationSet:
-    """Configured destinations in file order, found by name or by their optional id."""
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """One consistent state of a set: replaced whole, so a reader never sees half of a change."""
 
-    def __init__(self, destinations: Iterable[Destination] = (), *, ids: Mapping[str, str] | None = None):
-        self._by_name: dict[str, Destination] = {}
-        for destination in destinations:
-            name = destination.config.name
-            if name in self._by_name:
-                raise ValueError(f"two destinations are named {name!r}")
-            self._by_name[name] = destination
-        self._ids: dict[str, str] = {}  # name -> id, for destinations that have one
-        self._by_id: dict[str, Destination] = {}
-        for name, id_ in (ids or {}).items():
-            if name not in self._by_name:
-                raise ValueError(f"id {id_!r} is given for {name!r}, which is not a destination here")
-            if id_ in self._by_id or (id_ in self._by_name and id_ != name):
-                raise ValueError(f"id {id_!r} of {name!r} is already the name or id of another destination")
-            self._ids[name] = id_
-            self._by_id[id_] = self._by_name[name]
+    by_name: dict[str, Destination]
+    ids: dict[str, str]  # name -> id, for destinations that have one
+    by_id: dict[str, Destination]
+
+
+def _members(destinations: Iterable[Destination], ids: Mapping[str, str] | None) -> _Members:
+    by_name: dict[str, Destination] = {}
+    for destination in destinations:
+        name = destination.config.name
+        if name in by_name:
+            raise ValueError(f"two destinations are named {name!r}")
+        by_name[name] = destination
+    named_ids: dict[str, str] = {}
+    by_id: dict[str, Destination] = {}
+    for name, id_ in (ids or {}).items():
+        if name not in by_name:
+            raise ValueError(f"id {id_!r} is given for {name!r}, which is not a destination here")
+        if id_ in by_id or (id_ in by_name and id_ != name):
+            raise ValueError(f"id {id_!r} of {name!r} is already the name or id of another destination")
+        named_ids[name] = id_
+        by_id[id_] = by_name[name]
+    return _Members(by_name, named_ids, by_id)
+
+
+class DestinationSet:
+    """Configured destinations in file order, found by name or by their optional id.
+
+    A `live` set may be replaced while it is in use (destinations managed through the API): `replace` swaps in
+    the new members at once, so routing on another thread sees the old set or the new one, never a mix.
+    """
+
+    def __init__(self, destinations: Iterable[Destination] = (), *, ids: Mapping[str, str] | None = None,
+                 live: bool = False):
+        self._members = _members(destinations, ids)
+        # detection hands the names destinations() returns to routing unresolved when the set may change
+        self.live = live
+
+    def replace(self, destinations: Iterable[Destination], *, ids: Mapping[str, str] | None = None) -> None:
+        """Swap in other destinations, checked as the constructor checks them (ValueError names a clash)."""
+        if not self.live:
+            raise TypeError("this destination set is fixed; only a live set can be replaced")
+        self._members = _members(destinations, ids)
 
     def __iter__(self) -> Iterator[Destination]:
-        return iter(self._by_name.values())
+        return iter(self._members.by_name.values())
 
     def __len__(self) -> int:
-        return len(self._by_name)
+        return len(self._members.by_name)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
@@ -77,31 +105,34 @@ class DestinationSet:
         return destination
 
     def __repr__(self) -> str:
-        return f"DestinationSet({list(self._by_name)!r})"
+        return f"DestinationSet({list(self._members.by_name)!r})"
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(self._by_name)
+        return tuple(self._members.by_name)
 
     def get(self, key: str) -> Destination | None:
         """The destination with this name, else the one with this id."""
-        return self._by_name.get(key) or self._by_id.get(key)
+        members = self._members
+        return members.by_name.get(key) or members.by_id.get(key)
 
     def id_of(self, destination: Destination | str) -> str:
         """A destination's id; its name when it was given none."""
         name = destination if isinstance(destination, str) else destination.config.name
-        return self._ids.get(name, name)
+        return self._members.ids.get(name, name)
 
     def name_to_id(self) -> dict[str, str]:
         """Every destination's name mapped to its id: what detection runs use to resolve destinations()."""
-        return {name: self.id_of(name) for name in self._by_name}
+        members = self._members
+        return {name: members.ids.get(name, name) for name in members.by_name}
 
     def resolve(self, keys: Iterable[str]) -> tuple[list[Destination], list[str]]:
         """The destinations these names or ids refer to (each once, in order), and the keys matching none."""
+        members = self._members
         found: list[Destination] = []
         unknown: list[str] = []
         for key in keys:
-            destination = self.get(key) if isinstance(key, str) else None
+            destination = (members.by_name.get(key) or members.by_id.get(key)) if isinstance(key, str) else None
             if destination is None:
                 unknown.append(str(key))
             elif all(destination is not seen for seen in found):
@@ -154,6 +185,16 @@ def parse_destinations(data: Any, *, env: Mapping[str, str] | None = None,
     return DestinationSet(built, ids=ids)
 
 
+def build_entry(entry: Mapping[str, Any], *, source: str = "destination") -> Destination:
+    """One destination from a `{kind, name, ...settings}` entry taken literally: `${NAME}` is not replaced, since
+    what the API creates must not read the server's environment. DestinationConfigError lists every problem,
+    each naming its setting."""
+    destination, _, _, problems = _build(entry, None)
+    if destination is None:
+        raise DestinationConfigError(source, problems)
+    return destination
+
+
 def _entries(data: Any, source: str) -> list[Any]:
     if data is None:
         return []
@@ -173,13 +214,14 @@ def _where(index: int, entry: Any) -> str:
     return f"entry {index + 1}" + (f" ({name})" if isinstance(name, str) and name else "")
 
 
-def _build(entry: Any, env: Mapping[str, str]
+def _build(entry: Any, env: Mapping[str, str] | None
            ) -> tuple[Destination | None, str | None, str | None, list[str]]:
-    """One entry: the destination (None when it cannot be built), its name and id, and its problems."""
+    """One entry: the destination (None when it cannot be built), its name and id, and its problems. Without
+    `env` the entry's text is taken as it is."""
     if not isinstance(entry, Mapping):
         return None, None, None, [f"expected a mapping of settings, got {type(entry).__name__}"]
     problems: list[str] = []
-    settings = _interpolate(dict(entry), env, (), problems)
+    settings = dict(entry) if env is None else _interpolate(dict(entry), env, (), problems)
     kind = settings.pop("kind", None)
     id_ = settings.pop("id", None)
     if kind is None:

@@ -194,7 +194,8 @@ class Dispatcher:
             with self._idle:
                 self._pending += len(resolved)
             for destination in resolved:
-                loop.call_soon_threadsafe(self._spawn, alert, destination)
+                # the id is taken now: a live set may rename or drop the destination while its retries go on
+                loop.call_soon_threadsafe(self._spawn, alert, destination, self.destinations.id_of(destination))
         return len(resolved)
 
     def drain(self, timeout: float | None = None) -> bool:
@@ -251,12 +252,12 @@ class Dispatcher:
             finally:
                 loop.close()
 
-    def _spawn(self, alert: Alert, destination: Destination) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(alert, destination))
+    def _spawn(self, alert: Alert, destination: Destination, destination_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(alert, destination, destination_id))
         self._tasks.add(task)  # the loop holds tasks weakly
         task.add_done_callback(self._tasks.discard)
 
-    async def _deliver(self, alert: Alert, destination: Destination) -> None:
+    async def _deliver(self, alert: Alert, destination: Destination, destination_id: str) -> None:
         assert self._client is not None and self._slots is not None
         name = destination.config.name
         sent = False
@@ -270,7 +271,7 @@ class Dispatcher:
                 delay = backoff_delay(attempt, base_delay=self.base_delay, max_delay=self.max_delay,
                                       rng=self.rng) if will_retry else 0.0
                 self._report(AttemptRecord(
-                    alert_id=alert.id, destination_name=name, destination_id=self.destinations.id_of(name),
+                    alert_id=alert.id, destination_name=name, destination_id=destination_id,
                     destination_kind=destination.kind, attempt=attempt, started_at=started,
                     finished_at=finished, result=result, will_retry=will_retry, retry_in_seconds=delay))
                 if result.ok:

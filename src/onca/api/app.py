@@ -20,11 +20,13 @@ from starlette.exceptions import HTTPException
 from onca import __version__
 from onca.api import (
     alerts,
+    bulk_upload,
     destinations,
-    detection_tests,
+    detection_writes,
     detections,
     health,
     log_sources,
+    lookup_tables,
     queries,
     saved_queries,
     schemas,
@@ -63,12 +65,14 @@ def create_app(server: OncaServer, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(alerts.router, prefix=API_PREFIX)
     app.include_router(queries.router, prefix=API_PREFIX)
     app.include_router(detections.router, prefix=API_PREFIX)
-    app.include_router(detection_tests.router, prefix=API_PREFIX)
+    app.include_router(detection_writes.router, prefix=API_PREFIX)
+    app.include_router(bulk_upload.router, prefix=API_PREFIX)
     app.include_router(log_sources.router, prefix=API_PREFIX)
     app.include_router(destinations.router, prefix=API_PREFIX)
     app.include_router(system.router, prefix=API_PREFIX)
     app.include_router(saved_queries.router, prefix=API_PREFIX)
     app.include_router(schemas.router, prefix=API_PREFIX)
+    app.include_router(lookup_tables.router, prefix=API_PREFIX)
     _include_auth(app)
     _include_graphql(app)
     app.add_middleware(AuditMiddleware, audit=server.audit)

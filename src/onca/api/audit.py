@@ -5,7 +5,8 @@ searchable with SQL, and Panther's audit-log detections run on them. Action name
 them (CREATE_USER, UPDATE_USER_ROLE, DELETE_DETECTION, ...); other actions are named from the method and the
 resource (LIST_ALERTS, GET_ALERT, UPDATE_ALERT).
 
-Secrets in request bodies (passwords, tokens, secret values) are replaced by "<redacted>" before recording.
+Secrets in request bodies (passwords, tokens, secret values, the secret settings of alert destinations) are
+replaced by "<redacted>" before recording.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from prometheus_client.core import CounterMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onca import __version__
+from onca.alerts.masking import secret_setting_names
 from onca.runtime.service import AUDIT_SOURCE_ID
 
 log = logging.getLogger(__name__)
@@ -122,9 +124,13 @@ def redact_query(query: str) -> str:
                      safe="<>")
 
 
+def _is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key)) or key in secret_setting_names()
+
+
 def redact(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(k, str) and _SECRET_KEY.search(k) and v not in (None, "")
+        return {k: (REDACTED if isinstance(k, str) and _is_secret_key(k) and v not in (None, "", {})
                     else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]

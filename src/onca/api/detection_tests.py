@@ -1,7 +1,6 @@
-"""Running a detection's unit tests through the API, as Panther's ``run-tests-only``: ``POST /rules`` and
-``POST /policies`` with ``?run-tests-only=true`` test the detection in the body against the server's global
-helpers and data models, and save nothing. Running the tests runs the detection's code, so it takes the
-permission to change detections. 204 when every test passes; 400 with ``testResults`` when one fails.
+"""Running a detection's unit tests for the API, as Panther's ``run-tests-only`` and ``run-tests-first``: the
+detection in the request is tested against the server's global helpers and data models. 400 with
+``testResults`` (Panther's shape) when a test fails.
 
 The tests run in a separate ``onca test`` process: detection code is untrusted, and the runner forks workers,
 which the server's threads must not be copied into.
@@ -15,66 +14,19 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi import HTTPException, Response
 from fastapi.responses import JSONResponse
 
-from onca.api.auth import Principal, requires
+from onca.api.detection_specs import ItemSpec
+from onca.detect.content.managed import FOLDERS
 
-router = APIRouter(tags=["detections"])
 TEST_TIMEOUT_SECONDS = 120
-DetectionBody = Annotated[dict[str, Any], Body(description="A detection as Panther's ModifyRule / ModifyPolicy.")]
 _FUNCTIONS = {"rule": "detection", "policy": "detection", "title": "title", "dedup": "dedup",
               "alert_context": "alertContext", "severity": "severity", "description": "description",
               "reference": "reference", "runbook": "runbook", "destinations": "destinations"}
-
-
-def _spec(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The panther-analysis YAML spec of a detection given in Panther's API fields."""
-    if not isinstance(body.get("id"), str) or not body["id"]:
-        raise HTTPException(400, "the detection needs an id")
-    spec: dict[str, Any] = {
-        "AnalysisType": kind, ("RuleID" if kind == "rule" else "PolicyID"): body["id"], "Filename": "detection.py",
-        "Enabled": bool(body.get("enabled", True)), "Severity": str(body.get("severity") or "Info").title(),
-    }
-    for api_key, spec_key in (("displayName", "DisplayName"), ("description", "Description"),
-                              ("runbook", "Runbook"), ("reference", "Reference"), ("tags", "Tags"),
-                              ("reports", "Reports"), ("dedupPeriodMinutes", "DedupPeriodMinutes"),
-                              ("threshold", "Threshold"), ("outputIDs", "OutputIds"),
-                              ("summaryAttributes", "SummaryAttributes")):
-        if body.get(api_key) not in (None, "", []):
-            spec[spec_key] = body[api_key]
-    if kind == "rule":
-        spec["LogTypes"] = body.get("logTypes") or []
-        if body.get("inlineFilters"):
-            try:
-                spec["InlineFilters"] = yaml.safe_load(str(body["inlineFilters"]))
-            except yaml.YAMLError as exc:
-                raise HTTPException(400, f"inlineFilters is not YAML: {exc}") from None
-    else:
-        spec["ResourceTypes"] = body.get("resourceTypes") or []
-        if body.get("suppressions"):
-            spec["Suppressions"] = body["suppressions"]
-    tests = body.get("tests") or []
-    if not isinstance(tests, list) or not all(isinstance(test, dict) for test in tests):
-        raise HTTPException(400, "tests must be a list of objects with name, expectedResult and resource")
-    spec["Tests"] = [_test(kind, test) for test in tests]
-    return spec
-
-
-def _test(kind: str, test: dict[str, Any]) -> dict[str, Any]:
-    try:
-        resource = json.loads(str(test.get("resource") or "{}"))
-    except json.JSONDecodeError as exc:
-        raise HTTPException(400, f"test {test.get('name')!r}: resource is not JSON ({exc})") from None
-    case = {"Name": test.get("name") or "unnamed", "ExpectedResult": bool(test.get("expectedResult")),
-            ("Log" if kind == "rule" else "Resource"): resource}
-    if isinstance(test.get("mocks"), list):
-        case["Mocks"] = [{"objectName": m.get("objectName"), "returnValue": m.get("returnValue")}
-                         for m in test["mocks"] if isinstance(m, dict)]
-    return case
 
 
 def _link_shared_content(server: Any, folder: Path) -> None:
@@ -91,16 +43,19 @@ def _link_shared_content(server: Any, folder: Path) -> None:
                 (target / item.python_path.name).symlink_to(item.python_path.resolve())
 
 
-def _run_tests(server: Any, kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    spec = _spec(kind, body)
+def run_tests(server: Any, item: ItemSpec) -> dict[str, Any]:
+    """``onca test``'s JSON report for one item, run beside the server's helpers and data models."""
+    spec, key = item.spec, item.id_key
     with tempfile.TemporaryDirectory(prefix="onca-detection-test-") as tmp:
         folder = Path(tmp)
         _link_shared_content(server, folder)
-        home = folder / ("rules" if kind == "rule" else "policies")
-        home.mkdir()
+        home = folder / FOLDERS[spec["AnalysisType"]]
+        home.mkdir(exist_ok=True)
+        spec = dict(spec)
+        if item.code is not None:
+            spec["Filename"] = "detection.py"
+            (home / "detection.py").write_text(item.code)
         (home / "detection.yml").write_text(yaml.safe_dump(spec, sort_keys=False))
-        (home / "detection.py").write_text(str(body.get("body") or ""))
-        key = "RuleID" if kind == "rule" else "PolicyID"
         command = [sys.executable, "-m", "onca.cli.main", "test", str(folder), "--json", "--jobs", "1",
                    "--filter", f"{key}={spec[key]}"]
         try:
@@ -113,7 +68,7 @@ def _run_tests(server: Any, kind: str, body: dict[str, Any]) -> dict[str, Any]:
     except json.JSONDecodeError:
         raise HTTPException(500, f"the test runner failed: {finished.stderr.strip()[-2000:]}") from None
     if not report.get("detections") and not report.get("invalid"):
-        raise HTTPException(500, f"the test runner did not find detection {spec[key]!r}")
+        raise HTTPException(500, f"the test runner did not find {spec[key]!r}")
     return report
 
 
@@ -137,28 +92,12 @@ def _test_records(report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[st
     return records, problems
 
 
-async def _tests_only(kind: str, body: dict[str, Any], request: Request, run_tests_only: bool) -> Response:
-    if not run_tests_only:
-        raise HTTPException(400, "detections are managed as content files on this server; send "
-                                 "run-tests-only=true to test one without saving it")
-    report = await asyncio.to_thread(_run_tests, request.app.state.server, kind, body)
+async def tested(server: Any, item: ItemSpec) -> Response | None:
+    """None when every test of ``item`` passes; else the 400 answer with each test's result."""
+    report = await asyncio.to_thread(run_tests, server, item)
     records, problems = _test_records(report)
     if report.get("ok") and not problems:
-        return Response(status_code=204)
+        return None
     failed = [r["name"] for r in records if not r["passed"]]
     message = "; ".join(problems) or f"{len(failed)} of {len(records)} tests failed: {', '.join(failed)}"
     return JSONResponse({"message": message, "testResults": records}, status_code=400)
-
-
-@router.post("/rules", summary="Test a rule (run-tests-only=true)", status_code=204)
-async def test_rule(body: DetectionBody, request: Request,
-                    principal: Annotated[Principal, Depends(requires("RuleModify"))],
-                    run_tests_only: Annotated[bool, Query(alias="run-tests-only")] = False) -> Response:
-    return await _tests_only("rule", body, request, run_tests_only)
-
-
-@router.post("/policies", summary="Test a policy (run-tests-only=true)", status_code=204)
-async def test_policy(body: DetectionBody, request: Request,
-                      principal: Annotated[Principal, Depends(requires("PolicyModify"))],
-                      run_tests_only: Annotated[bool, Query(alias="run-tests-only")] = False) -> Response:
-    return await _tests_only("policy", body, request, run_tests_only)

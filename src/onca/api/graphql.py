@@ -3,7 +3,8 @@
 Panther's data-lake calls work as its clients send them: ``executeDataLakeQuery(input: {sql, databaseName})``
 returns ``{id}``, and ``dataLakeQuery(id) { status message results(input: {cursor, pageSize}) { edges { node }
 pageInfo { hasNextPage endCursor } columnInfo { order types } stats { bytesScanned executionTime rowCount } } }``
-pages through the rows. Alerts, log sources, metrics, users and roles are there too.
+pages through the rows. Alerts, detections, bulk upload of content, log sources, metrics, users and roles are
+there too.
 Authentication is the REST API's (X-API-Key, bearer token or session cookie); each field checks its permission.
 """
 
@@ -232,8 +233,86 @@ def _visible(principal: Any, alert: Any) -> bool:
     return all(principal.can_read_log_type(t) for t in alert.log_types)
 
 
+@strawberry.input
+class DetectionsInput:
+    cursor: str | None = None
+    page_size: int | None = 100
+    name_contains: str | None = None
+    analysis_types: list[str] | None = None  # RULE, SCHEDULED_RULE, SIMPLE_RULE, CORRELATION_RULE, POLICY
+    log_types: list[str] | None = None
+    severity: list[str] | None = None
+    enabled: bool | None = None
+
+
+@strawberry.type
+class DetectionsOutput:
+    edges: list[Edge]
+    page_info: PageInfo
+
+
+# GraphQL analysis types -> the REST resource holding them, and the permission to read it
+DETECTION_TYPES = {"RULE": ("rules", "RuleRead"), "SCHEDULED_RULE": ("scheduled-rules", "RuleRead"),
+                   "SIMPLE_RULE": ("simple-rules", "RuleRead"), "CORRELATION_RULE": ("correlation-rules", "RuleRead"),
+                   "POLICY": ("policies", "PolicyRead")}
+
+
+def _detections(info: Info, query: DetectionsInput) -> list[dict[str, Any]]:
+    """Every detection the caller may read that the filters keep, sorted by id, in the REST API's shapes
+    with ``analysisType``."""
+    from onca.api.detections import RESOURCES
+
+    principal = info.context["principal"]
+    if principal is None:
+        raise Denied("authentication required: send an API token in X-API-Key")
+    wanted = [t.upper() for t in query.analysis_types or DETECTION_TYPES]
+    unknown = [t for t in wanted if t not in DETECTION_TYPES]
+    if unknown:
+        raise Denied(f"analysisTypes: unknown {', '.join(unknown)}; use {', '.join(DETECTION_TYPES)}")
+    readable = [t for t in wanted if principal.has(DETECTION_TYPES[t][1])]
+    if not readable:
+        raise Denied(f"permission {DETECTION_TYPES[wanted[0]][1]} required")
+    catalog = _server(info).content
+    found = []
+    for analysis_type in readable:
+        resource = DETECTION_TYPES[analysis_type][0]
+        for item in catalog.by_resource[resource].values():
+            shaped = {**RESOURCES[resource][1](item), "analysisType": analysis_type}
+            if _keeps(shaped, query):
+                found.append(shaped)
+    return sorted(found, key=lambda d: d["id"])
+
+
+def _keeps(detection: dict[str, Any], query: DetectionsInput) -> bool:
+    text = f"{detection['id']} {detection.get('displayName', '')}".lower()
+    if query.name_contains and query.name_contains.lower() not in text:
+        return False
+    types = detection.get("logTypes") or detection.get("resourceTypes") or []
+    if query.log_types and not set(query.log_types) & set(types):
+        return False
+    if query.severity and detection.get("severity") not in {s.upper() for s in query.severity}:
+        return False
+    return query.enabled is None or detection.get("enabled") == query.enabled
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    def detections(self, info: Info, input: DetectionsInput | None = None) -> DetectionsOutput:  # noqa: A002
+        """Rules, scheduled rules, simple rules, correlation rules and policies, paged by id."""
+        query = input or DetectionsInput()
+        found = _detections(info, query)
+        start = next((n for n, d in enumerate(found) if d["id"] > query.cursor), len(found)) if query.cursor else 0
+        page = found[start:start + max(1, min(query.page_size or 100, 1000))]
+        more = start + len(page) < len(found)
+        return DetectionsOutput(edges=[Edge(node=d) for d in page],
+                                page_info=PageInfo(has_next_page=more, end_cursor=page[-1]["id"] if more else None))
+
+    @strawberry.field
+    def detection(self, info: Info, id: strawberry.ID) -> JSON | None:  # noqa: A002
+        """One detection by id, with its ``analysisType``; null when there is none the caller may read."""
+        found = [d for d in _detections(info, DetectionsInput()) if d["id"] == str(id)]
+        return found[0] if found else None
+
     @strawberry.field
     def data_lake_query(self, info: Info, id: strawberry.ID) -> DataLakeQuery:  # noqa: A002
         principal = _principal(info, "DataAnalyticsRead")
@@ -299,6 +378,17 @@ class Query:
         return await asyncio.to_thread(load)
 
     @strawberry.field
+    def detection_entities_upload_status(self, info: Info,
+                                         receipt_id: strawberry.ID) -> DetectionEntitiesUploadStatusOutput | None:
+        _principal(info, "BulkUpload")
+        upload = _server(info).uploads.get(str(receipt_id))
+        if upload is None:
+            return None
+        result = UploadDetectionEntitiesOutput.of(upload.result) if upload.result is not None else None
+        return DetectionEntitiesUploadStatusOutput(created_at=upload.created_at, status=upload.status,
+                                                   error=upload.error, mode="CLASSIC_ZIP", result=result)
+
+    @strawberry.field
     async def roles(self, info: Info) -> list[JSON]:
         """Roles as the REST API shows them (GET /api/v1/roles)."""
         _principal(info, "UserRead")
@@ -307,7 +397,86 @@ class Query:
 
 
 @strawberry.type
+class UploadStatistics:
+    new: int
+    new_ids: list[strawberry.ID] | None
+    modified: int
+    modified_ids: list[strawberry.ID] | None
+    deleted: int
+    deleted_ids: list[strawberry.ID] | None
+    total: int
+
+    @classmethod
+    def of(cls, stats: dict[str, Any]) -> UploadStatistics:
+        return cls(new=stats["new"], new_ids=stats["newIds"], modified=stats["modified"],
+                   modified_ids=stats["modifiedIds"], deleted=stats["deleted"], deleted_ids=stats["deletedIds"],
+                   total=stats["total"])
+
+
+@strawberry.type
+class UploadDetectionEntitiesOutput:
+    correlation_rules: UploadStatistics
+    data_models: UploadStatistics
+    global_helpers: UploadStatistics
+    lookup_tables: UploadStatistics
+    policies: UploadStatistics
+    queries: UploadStatistics
+    rules: UploadStatistics
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> UploadDetectionEntitiesOutput:
+        return cls(**{_snake(group): UploadStatistics.of(stats) for group, stats in result.items()})
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+@strawberry.input
+class UploadDetectionEntitiesInput:
+    data: str  # the zip archive, base64
+    mode: str | None = "CLASSIC_ZIP"
+
+
+@strawberry.type
+class UploadDetectionEntitiesAsyncOutput:
+    receipt_id: strawberry.ID
+
+
+@strawberry.type
+class DetectionEntitiesUploadStatusOutput:
+    created_at: datetime
+    status: str  # PENDING, FAILED, COMPLETED
+    error: str | None
+    mode: str
+    result: UploadDetectionEntitiesOutput | None
+
+
+def _upload(info: Info, input: UploadDetectionEntitiesInput) -> dict[str, Any]:  # noqa: A002
+    from onca.api.bulk_upload import UploadFailed, decode_base64_archive, upload_archive
+
+    if (input.mode or "CLASSIC_ZIP") != "CLASSIC_ZIP":
+        raise Denied("only CLASSIC_ZIP uploads (a panther-analysis tree) are accepted")
+    try:
+        return upload_archive(_server(info), decode_base64_archive(input.data))
+    except UploadFailed as exc:
+        raise Denied(f"nothing was uploaded: {exc}") from None
+
+
+@strawberry.type
 class Mutation:
+    @strawberry.mutation
+    async def upload_detection_entities(self, info: Info,
+                                        input: UploadDetectionEntitiesInput) -> UploadDetectionEntitiesOutput:  # noqa: A002
+        _principal(info, "BulkUpload")
+        return UploadDetectionEntitiesOutput.of(await asyncio.to_thread(_upload, info, input))
+
+    @strawberry.mutation
+    def upload_detection_entities_async(self, info: Info,
+                                        input: UploadDetectionEntitiesInput) -> UploadDetectionEntitiesAsyncOutput:  # noqa: A002
+        _principal(info, "BulkUpload")
+        receipt = _server(info).uploads.start(lambda: _upload(info, input))
+        return UploadDetectionEntitiesAsyncOutput(receipt_id=strawberry.ID(receipt))
     @strawberry.mutation
     def execute_data_lake_query(self, info: Info, input: ExecuteDataLakeQueryInput) -> ExecuteDataLakeQueryOutput:  # noqa: A002
         principal = _principal(info, "DataAnalyticsRead")

@@ -5,16 +5,31 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from onca.alerts.config import DestinationSet, load_destinations, parse_destinations
+from onca.alerts.managed import ManagedDestinations
 from onca.api.audit import AuditLog
+from onca.api.bulk_upload import UploadReceipts
 from onca.api.detections import ContentCatalog
+from onca.detect.content import ContentProblem
+from onca.detect.content.managed import ManagedContent
+from onca.enrich import (
+    LookupService,
+    TableChanges,
+    TableProblem,
+    config_definitions,
+    load_data_file,
+    load_stored,
+)
 from onca.lake.jobs import QueryJobs
 from onca.lake.retention import apply_retention
 from onca.runtime.demo import DemoFeeder, example_detections
+from onca.runtime.detection_setup import reload_detection
 from onca.runtime.http_sources import HttpSource
 from onca.runtime.lake_access import open_lake
 from onca.runtime.server_config import ServerConfig
@@ -27,6 +42,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path("onca-data")
 RETENTION_INTERVAL_SECONDS = 3600.0
+RELOAD_TIMEOUT_SECONDS = 900.0
+LOOKUP_TABLES_FILE = "lookup-tables.sqlite3"  # lookup tables shared with detection workers (onca.enrich)
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,11 @@ class Paths:
     def state(self) -> Path:
         return self.data_dir / "state"
 
+    @property
+    def content(self) -> Path:
+        """Detections, data models and globals written through the API or uploaded."""
+        return self.data_dir / "content"
+
     def store_url(self, configured: str | None) -> str:
         return configured or f"sqlite:///{self.data_dir / 'onca.db'}"
 
@@ -58,12 +80,22 @@ class OncaServer:
         self.paths.state.mkdir(parents=True, exist_ok=True)
         self.registry = registry or _registry(config)
         self.store_url = self.paths.store_url(config.store)
-        self.destinations = _destinations(config)
+        configured = _destinations(config)
         self.store = open_store(self.store_url)
+        self.managed = ManagedContent(self.paths.content)
+        self.uploads = UploadReceipts()
+        self._content_lock = threading.Lock()
         try:
+            # one live set, shared by the API, routing and delivery: API changes reach the next alert
+            self.managed_destinations = ManagedDestinations(self.store, configured)
+            self.destinations = self.managed_destinations.destinations
+            self._load_api_destinations()
             self._load_custom_schemas()
+            self.lookups = self._open_lookup_tables()
+            self.lookup_changes = TableChanges(self.lookups, self.store)  # the API's changes: store, then live
             self.service = IngestService(self.registry, self.paths.lake, self.paths.spool,
-                                         detection=self._detection_settings(), commit_seconds=config.commit_seconds)
+                                         detection=self._detection_settings(), commit_seconds=config.commit_seconds,
+                                         enrichment=self.lookups)
             self.service.set_sources(config.sources.http)
             self._load_api_sources()
             self.audit = AuditLog(self.service)
@@ -87,6 +119,27 @@ class OncaServer:
                 log.error("%s", exc)
                 self.store.system_errors.report("custom_schema", record.name, str(exc), at=datetime.now(UTC))
 
+    def _open_lookup_tables(self) -> LookupService:
+        """Lookup tables of the content trees, the config file and the store, in that order; a name taken by
+        an earlier one is reported and left out. A config table whose file cannot be read stops the start."""
+        lookups = LookupService(self.registry, lake_root=self.paths.lake,
+                                shared_file=self.paths.state / LOOKUP_TABLES_FILE)
+        problems = lookups.load_content(self.content_paths())
+        for definition in config_definitions(self.config.lookup_tables):
+            unknown = [a.log_type for a in definition.settings.associated_log_types if a.log_type not in self.registry]
+            if unknown:
+                raise ValueError(f"lookupTables: {definition.name}: unknown log types: {', '.join(unknown)}")
+            table = load_data_file(definition, registry=self.registry)  # DataError: a ValueError naming the file
+            problems += lookups.add_new(definition, lambda table=table: table)
+        problems += load_stored(lookups, self.store)
+        self.report_lookup_problems(problems)
+        return lookups
+
+    def report_lookup_problems(self, problems: list[TableProblem]) -> None:
+        for problem in problems:
+            log.warning("%s", problem)
+            self.store.system_errors.report("lookup_table", problem.subject, problem.message, at=datetime.now(UTC))
+
     def _load_api_sources(self) -> None:
         """Sources created through the API; one that no longer validates (a log type gone) is reported and
         left out rather than stopping the server."""
@@ -101,19 +154,54 @@ class OncaServer:
                 self.store.system_errors.report("log_source", record.id, f"cannot be used: {exc}",
                                                 at=datetime.now(UTC))
 
-    def content_paths(self) -> tuple[Path, ...]:
-        paths = tuple(self.config.detections)
-        return (*paths, example_detections()) if self.config.demo else paths
+    def _load_api_destinations(self) -> None:
+        """Destinations created through the API; one that can no longer be used is reported and left out."""
+        for destination_id, problem in self.managed_destinations.load():
+            log.error("%s", problem)
+            self.store.system_errors.report("destination", destination_id, problem, at=datetime.now(UTC))
 
-    def _detection_settings(self) -> DetectionSettings | None:
+    def content_paths(self) -> tuple[Path, ...]:
+        """The configured trees, then the managed one (last: configured items are never shadowed)."""
+        paths = tuple(self.config.detections)
+        if self.config.demo:
+            paths = (*paths, example_detections())
+        return (*paths, self.paths.content)
+
+    def configured_tree(self, item_id: str) -> Path | None:
+        """The configured tree that defines ``item_id``, if one does: such items change there, not here."""
+        for tree in self.content.sets:
+            if tree.root.resolve() != self.paths.content.resolve() and any(i.id == item_id for i in tree.all_items):
+                return tree.root
+        return None
+
+    @contextmanager
+    def changing_content(self) -> Iterator[None]:
+        """Hold while changing the managed tree and reloading: one change at a time."""
+        with self._content_lock:
+            yield
+
+    def reload_content(self) -> list[ContentProblem]:
+        """Read every content tree again and run it; returns what could not be loaded."""
+        self.content = ContentCatalog(list(self.content_paths()))
+        self.report_lookup_problems(self.lookups.load_content(self.content_paths()))
+        problems = [ContentProblem(Path(p.path), p.message, p.item_id) for s in self.content.sets
+                    for p in s.problems]
+        setup = self.service.detection
+        if setup is None:
+            return problems
+        paths = self.content_paths()
+        loaded = self.service.between_payloads(lambda: reload_detection(setup, paths),
+                                               timeout=RELOAD_TIMEOUT_SECONDS)
+        seen = {(str(p.path), p.message) for p in problems}
+        return problems + [p for p in loaded if (str(p.path), p.message) not in seen]
+
+    def _detection_settings(self) -> DetectionSettings:
         config = self.config
-        content = self.content_paths()
-        if not content:
-            return None
         kv = config.kv or f"sqlite:///{self.paths.state / 'detection-kv.sqlite3'}"
-        return DetectionSettings(content=content, store_url=self.store_url, kv_url=kv,
+        return DetectionSettings(content=self.content_paths(), store_url=self.store_url, kv_url=kv,
                                  destination_set=self.destinations, workers=config.detection_workers,
-                                 timeout_seconds=config.rule_timeout)
+                                 timeout_seconds=config.rule_timeout, reloadable=True,
+                                 lookup_file=self.lookups.shared_path)
 
     def _lake_connection(self, database: str):  # noqa: ANN202 - a DuckDB connection
         return open_lake(self.paths.lake, self.registry).connect(database=database)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import glob
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -81,15 +84,20 @@ def ingest_sources(registry: Registry, items: list[tuple[Path | None, Source]], 
     writer = LakeWriter(lake_root(data_dir))
     sinks: list = [LakeSink(registry, writer)]
     setup = None
+    lookups = None
+    shared_dir: Path | None = None
     if detection is not None:
         from onca.runtime.detection_setup import open_detection_stage
 
+        shared_dir = Path(tempfile.mkdtemp(prefix="onca-lookups-"))
+        lookups = _open_lookups(registry, lake_root(data_dir), detection.content, shared_dir)
+        detection = replace(detection, lookup_file=lookups.shared_path)
         setup = open_detection_stage(registry, writer, detection)
         for problem in setup.problems:
             console.print(f"[yellow]content problem:[/yellow] {problem}", highlight=False)
         console.print(f"detection: {setup.rules:,} rules, {setup.correlation_rules:,} correlation rules")
         sinks.append(setup.stage)
-    pipeline = Pipeline(registry, sinks)
+    pipeline = Pipeline(registry, sinks, steps=(lookups,) if lookups is not None else ())
     total = IngestStats()
     sizes = [path.stat().st_size if path else 0 for path, _ in items]
     columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
@@ -115,7 +123,22 @@ def ingest_sources(registry: Registry, items: list[tuple[Path | None, Source]], 
                           f"errors; {c['alerts']:,} new alerts" + ("" if delivered else
                                                                      " (some deliveries did not finish)"))
         writer.close()
+        if shared_dir is not None:
+            shutil.rmtree(shared_dir, ignore_errors=True)
     return total
+
+
+def _open_lookups(registry: Registry, lake: Path, content: tuple[Path, ...], shared_dir: Path) -> Any:
+    """The lookup tables of the content trees: they enrich events and answer event.lookup in detections."""
+    from onca.enrich import LookupService
+
+    lookups = LookupService(registry, lake_root=lake, shared_file=shared_dir / "lookup-tables.sqlite3")
+    for problem in lookups.load_content(content):
+        console.print(f"[yellow]lookup table problem:[/yellow] {problem}", highlight=False)
+    tables = lookups.tables()
+    if tables:
+        console.print(f"lookup tables: {len(tables):,} ({sum(len(t.rows) for t in tables):,} rows)")
+    return lookups
 
 
 def summary_table(stats: IngestStats, limit: int | None = None) -> Table:

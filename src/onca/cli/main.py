@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "onca.cli.policies_cmd",
     "onca.cli.serve_cmd",
     "onca.cli.users_cmd",
+    "onca.cli.upload_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -30,6 +30,7 @@ STANDARD_COLUMNS = (
     ("p_source_label", pa.string()),
 )
 EXTRA_COLUMN = "p_extra"
+ENRICHMENT_COLUMN = "p_enrichment"  # lookup-table matches (onca.enrich), kept as JSON
 
 
 def arrow_type(f: Field) -> pa.DataType:
@@ -46,12 +47,13 @@ def arrow_schema(schema: LogSchema) -> pa.Schema:
     indicator_columns = ind.columns_for(schema.indicator_names())
     columns += [pa.field(name, pa.list_(pa.string())) for name in indicator_columns]
     columns.append(pa.field(EXTRA_COLUMN, pa.string()))
+    columns.append(pa.field(ENRICHMENT_COLUMN, pa.string()))
     return pa.schema(columns)
 
 
 def json_columns(schema: LogSchema) -> list[str]:
     """Top-level columns stored as JSON text."""
-    return [column_name(f.name) for f in schema.fields if f.type == "json"] + [EXTRA_COLUMN]
+    return [column_name(f.name) for f in schema.fields if f.type == "json"] + [EXTRA_COLUMN, ENRICHMENT_COLUMN]
 
 
 def _dump(value: Any) -> str:
@@ -97,9 +99,10 @@ def row_converter(schema: LogSchema) -> Callable[[dict[str, Any]], dict[str, Any
             value = row.get(name)
             if value is not None:
                 row[name] = conv(value)
-        extra = row.get(EXTRA_COLUMN)
-        if extra is not None:
-            row[EXTRA_COLUMN] = _dump(extra)
+        for name in (EXTRA_COLUMN, ENRICHMENT_COLUMN):
+            value = row.get(name)
+            if value is not None:
+                row[name] = _dump(value)
         return row
 
     return convert

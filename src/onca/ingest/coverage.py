@@ -88,7 +88,8 @@ def _named_log_types(doc: dict[str, Any]) -> list[str]:
     if kind in _RULE_TYPES or kind == "datamodel":
         return [t for t in doc.get("LogTypes") or [] if isinstance(t, str)]
     if kind == "lookup_table":
-        return [m.get("LogType") for m in doc.get("LogTypeMap", {}).get("Associations", []) or []
+        mapping = doc.get("LogTypeMap") if isinstance(doc.get("LogTypeMap"), dict) else {}
+        return [m.get("LogType") for m in mapping.get("AssociatedLogTypes") or []
                 if isinstance(m, dict) and isinstance(m.get("LogType"), str)]
     return []
 

@@ -1,7 +1,8 @@
 """The ingest pipeline: bytes in, normalized events and classification failures out to sinks.
 
-decode -> classify+parse -> normalize -> sinks. A sink receives events in batches per log type; the lake sink
-writes them to Parquet, and later stages (detection) plug in as further sinks.
+decode -> classify+parse -> normalize -> steps -> sinks. A step works on each batch in place before any sink
+sees it (enrichment fills p_enrichment). A sink receives events in batches per log type; the lake sink writes
+them to Parquet, and later stages (detection) plug in as further sinks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from onca.schema.registry import Registry
 
 BATCH_SIZE = 5_000
 MAX_FAILURE_RAW = 64 * 1024
+
+
+class Step(Protocol):
+    def apply(self, log_type: str, events: list[dict[str, Any]]) -> None: ...
 
 
 class Sink(Protocol):
@@ -82,10 +87,11 @@ class RowIds:
 
 class Pipeline:
     def __init__(self, registry: Registry, sinks: Sequence[Sink], *, batch_size: int = BATCH_SIZE,
-                 max_batch_delay: float | None = None):
+                 max_batch_delay: float | None = None, steps: Sequence[Step] = ()):
         """``max_batch_delay`` (seconds) bounds how long an event waits in a partial batch: streams that
         trickle in (HTTP sources, live tails) reach detection promptly instead of when a batch fills."""
         self.registry = registry
+        self.steps = tuple(steps)
         self.sinks = tuple(sinks)
         self.batch_size = batch_size
         self.max_batch_delay = max_batch_delay
@@ -185,6 +191,8 @@ class Pipeline:
         batches.clear()
 
     def _emit(self, log_type: str, events: list[dict[str, Any]]) -> None:
+        for step in self.steps:
+            step.apply(log_type, events)
         for sink in self.sinks:
             sink.write_events(log_type, events)
 

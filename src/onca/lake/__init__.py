@@ -6,15 +6,18 @@ from onca.lake.layout import (
     CLASSIFICATION_FAILURES,
     DATABASES,
     LOGS,
+    LOOKUPS,
     SYSTEM,
     InvalidName,
     partition_dir,
     table_name,
 )
 from onca.lake.query import Lake
+from onca.lake.snapshots import drop_table, replace_table
 from onca.lake.writer import LakeWriter, WriterStats
 
 __all__ = [
-    "CLASSIFICATION_FAILURES", "DATABASES", "LOGS", "SYSTEM", "InvalidName", "Lake", "LakeTable", "LakeWriter",
-    "RowError", "WriterStats", "discover", "partition_dir", "table_name",
+    "CLASSIFICATION_FAILURES", "DATABASES", "LOGS", "LOOKUPS", "SYSTEM", "InvalidName", "Lake", "LakeTable",
+    "LakeWriter", "RowError", "WriterStats", "discover", "drop_table", "partition_dir", "replace_table",
+    "table_name",
 ]

@@ -13,6 +13,8 @@ from onca.alerts.manager import AlertManager
 from onca.detect.content import ContentProblem, load_content
 from onca.detect.correlation import CorrelationError, CorrelationStream, compile_correlation
 from onca.detect.engine import Engine, EngineOptions, load_engine_content
+from onca.detect.platform import use_lookup_function
+from onca.enrich import SharedLookup
 from onca.lake import LakeWriter
 from onca.runtime.detection_stage import DetectionStage
 from onca.runtime.settings import DetectionSettings
@@ -41,6 +43,26 @@ def _correlations(paths: Sequence[Path], problems: list[ContentProblem]) -> tupl
     return (CorrelationStream(rules) if rules else None), len(rules)
 
 
+def _engine_names(destinations: DestinationSet) -> dict[str, str] | None:
+    """What the engine resolves destinations() names with. A live set may change after the workers start, so
+    its names are left to routing, which resolves them against the destinations of the moment."""
+    return None if destinations.live else destinations.name_to_id() or None
+
+
+def reload_detection(setup: DetectionSetup, paths: Sequence[Path]) -> list[ContentProblem]:
+    """Run the content under ``paths`` from now on (call it from the thread that feeds the stage). Correlation
+    rules whose spec did not change keep what they remembered; changed ones start again."""
+    content = setup.stage.engine.reload(paths)
+    problems = list(content.problems)
+    correlations, setup.correlation_rules = _correlations(paths, problems)
+    if correlations is not None and setup.stage.correlations is not None:
+        correlations.keep_state_of(setup.stage.correlations)
+    setup.stage.correlations = correlations
+    setup.rules = len(content.detections)
+    setup.problems = problems
+    return problems
+
+
 def open_detection_stage(registry: Registry, writer: LakeWriter, settings: DetectionSettings, *,
                          clock: Callable[[], datetime] | None = None) -> DetectionSetup:
     """Everything live detection needs, started. The engine forks its workers here, before any thread starts
@@ -53,14 +75,17 @@ def open_detection_stage(registry: Registry, writer: LakeWriter, settings: Detec
         destinations = DestinationSet()
     content = load_engine_content(settings.content)
     problems = list(content.problems)
+    if settings.lookup_file is not None:  # before the engine forks: its workers inherit it
+        use_lookup_function(SharedLookup(settings.lookup_file))
     engine = Engine(content, EngineOptions(
         workers=settings.workers, timeout_seconds=settings.timeout_seconds, kv_url=settings.kv_url,
-        use_index=settings.use_index, destinations=destinations.name_to_id() or None))
+        use_index=settings.use_index, destinations=_engine_names(destinations), reloadable=settings.reloadable))
     correlations, correlation_rules = _correlations(settings.content, problems)
     store = open_store(settings.store_url)
     extra = {"clock": clock} if clock is not None else {}
     manager = AlertManager(store, storm_limit=settings.storm_limit, console_url=settings.console_url, **extra)
-    dispatcher = Dispatcher(destinations, on_attempt=manager.record_attempt) if len(destinations) else None
+    dispatcher = (Dispatcher(destinations, on_attempt=manager.record_attempt)
+                  if len(destinations) or destinations.live else None)
     stage = DetectionStage(registry, writer, engine, manager, dispatcher, destinations, correlations=correlations,
                            **extra)
     return DetectionSetup(stage, len(content.detections), correlation_rules, problems)

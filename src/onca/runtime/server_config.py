@@ -20,6 +20,13 @@ stay out of the file. Example:
           authSecretValue: ${OKTA_SECRET}
     retention:
       panther_logs: 90
+    lookupTables:
+      - lookupName: known_vpns
+        primaryKey: cidr
+        file: lookups/known_vpns.csv
+        associatedLogTypes:
+          - logType: AWS.CloudTrail
+            selectors: [sourceIPAddress]
     oidc:
       issuer: https://login.example.com
       clientId: onca
@@ -42,6 +49,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from onca.enrich.definition import LookupTableSettings
 from onca.runtime.http_sources import HttpSource
 from onca.yaml12 import describe_yaml_error, load_yaml
 
@@ -61,6 +69,14 @@ class _Model(BaseModel):
 
 class Sources(_Model):
     http: list[HttpSource] = Field(default_factory=list)
+
+
+class LookupTableConfig(LookupTableSettings):
+    """A lookup table managed as code: the API's fields, plus the file holding its rows."""
+
+    file: Path | None = Field(None, description="The rows: CSV with a header line, or JSON lines; relative to the "
+                                                "config file. Without one the table has no rows.",
+                              examples=["lookups/known_vpns.csv"])
 
 
 class OidcConfig(_Model):
@@ -112,6 +128,10 @@ class ServerConfig(_Model):
     max_body_bytes: int = Field(10 << 20, gt=0, description="Default request size limit of HTTP sources.")
     demo: bool = Field(False, description="Feed the bundled sample logs through a demo source.")
     oidc: OidcConfig | None = Field(None, description="Single sign-on through an OpenID Connect provider.")
+    lookup_tables: list[LookupTableConfig] = Field(default_factory=list,
+                                                   description="Lookup tables that enrich events (p_enrichment).")
+    lookup_table_max_bytes: int = Field(32 << 20, gt=0, description="Size limit of lookup table data uploaded "
+                                                                    "through the API.")
 
     @field_validator("allowed_cidrs")
     @classmethod
@@ -141,6 +161,10 @@ def parse_config(data: Any, *, source: str = "config", env: Mapping[str, str] | 
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ConfigError(source, [f"sources.http: integrationId {d!r} is used twice" for d in duplicates])
+    names = [t.lookup_name for t in config.lookup_tables]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(source, [f"lookupTables: lookupName {d!r} is used twice" for d in duplicates])
     return config
 
 
@@ -169,6 +193,7 @@ def _relative_to(config: ServerConfig, base: Path) -> ServerConfig:
         "detections": [fix(p) for p in config.detections],
         "schemas": [fix(p) for p in config.schemas],
         "destinations_file": fix(config.destinations_file),
+        "lookup_tables": [t.model_copy(update={"file": fix(t.file)}) for t in config.lookup_tables],
     })
 
 

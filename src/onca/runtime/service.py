@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import orjson
 
 from onca.ingest.lake_sink import LakeSink
-from onca.ingest.pipeline import IngestStats, Pipeline, Source
+from onca.ingest.pipeline import IngestStats, Pipeline, Source, Step
 from onca.lake import LakeWriter
 from onca.runtime.http_sources import HttpSource
 from onca.runtime.payloads import payload_records
@@ -51,7 +52,8 @@ class SourceCounts:
 class IngestService:
     def __init__(self, registry: Registry, lake_root: Path, spool_root: Path, *,
                  detection: DetectionSettings | None = None, commit_seconds: float = 5.0,
-                 writer: LakeWriter | None = None):
+                 writer: LakeWriter | None = None, enrichment: Step | None = None):
+        """``enrichment`` (onca.enrich.LookupService) fills p_enrichment before the lake and detection."""
         self.registry = registry
         self.spool = Spool(spool_root)
         self.writer = writer or LakeWriter(lake_root)
@@ -69,10 +71,11 @@ class IngestService:
 
             self.detection = open_detection_stage(registry, self.writer, detection)
             sinks.append(self.detection.stage)
-        self.pipeline = Pipeline(registry, sinks)
+        self.pipeline = Pipeline(registry, sinks, steps=(enrichment,) if enrichment is not None else ())
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._calls: list[tuple[Callable[[], Any], Future[Any]]] = []  # run on the ingest thread
         self._uncommitted: list[SpoolEntry] = []
         self._first_uncommitted = 0.0
         self._stopped: bool | None = None
@@ -143,6 +146,27 @@ class IngestService:
             counts.last_received = time.time()
 
     # Processing
+    def between_payloads(self, call: Callable[[], Any], *, timeout: float) -> Any:
+        """Run ``call`` on the ingest thread between two payloads and return what it returns (or raise what
+        it raised): things the pipeline uses, such as the detection engine, change only there."""
+        if not self.running:
+            return call()
+        future: Future[Any] = Future()
+        with self._lock:
+            self._calls.append((call, future))
+        self.spool.wake()
+        return future.result(timeout)
+
+    def _run_calls(self) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, []
+        for call, future in calls:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(call())
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="onca-ingest", daemon=True)
@@ -206,6 +230,7 @@ class IngestService:
     def _run(self) -> None:
         backoff = 0.0
         while not self._stopping.is_set():
+            self._run_calls()
             try:
                 self.process_pending(wait=0.5)
                 self.commit()
@@ -224,6 +249,7 @@ class IngestService:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self._run_calls()  # asked for while the thread was stopping
         clean = True
         try:
             while self.process_pending():

@@ -19,3 +19,6 @@ class DetectionSettings:
     use_index: bool = True
     storm_limit: int = 1000
     console_url: str = ""
+    # The file where lookup tables are shared with detection workers, for event.lookup (onca.enrich)
+    lookup_file: Path | None = None
+    reloadable: bool = False  # content can be reloaded while the process runs threads (the server)

@@ -6,7 +6,9 @@ A lower layer: it imports nothing else from Onca and returns its own plain datac
 """
 
 from onca.store.alerts import SYSTEM_ACTOR, new_id
+from onca.store.destinations import DestinationRecord
 from onca.store.errors import Conflict, InvalidCursor, InvalidValue, NotFound, StoreError
+from onca.store.lookup_tables import LookupTableData, LookupTableRecord
 from onca.store.records import (
     ACTOR_TYPES,
     ALERT_SEVERITIES,
@@ -55,9 +57,12 @@ __all__ = [
     "Conflict",
     "DedupWindow",
     "DeliveryAttempt",
+    "DestinationRecord",
     "DetectionState",
     "HistoryEntry",
     "LogSourceRecord",
+    "LookupTableData",
+    "LookupTableRecord",
     "SavedQueryRecord",
     "InvalidCursor",
     "InvalidValue",

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from onca.store.alerts import AlertRepo
 from onca.store.compliance import ComplianceRepo
 from onca.store.custom_schemas import CustomSchemaRepo
+from onca.store.destinations import DestinationRepo
 from onca.store.detections import DetectionRepo
 from onca.store.engine import make_store_engine
 from onca.store.log_sources import LogSourceRepo
+from onca.store.lookup_tables import LookupTableRepo
 from onca.store.login_sessions import SessionRepo
 from onca.store.migrate import upgrade
 from onca.store.records import AlertRecord
@@ -29,8 +31,9 @@ from onca.store.windows import WindowRepo
 class Store:
     """Repositories: `alerts`, `windows` (dedup state), `detections` (alerting suspension),
     `system_errors`, `compliance`, `users`, `roles`, `tokens` (API tokens), `sessions` (users' sign-in
-    sessions), `log_sources` (sources created through the API), `saved_queries`, `custom_schemas`. Each call
-    is its own transaction unless made inside `transaction()`."""
+    sessions), `log_sources` (sources created through the API), `saved_queries`, `custom_schemas`,
+    `destinations` (alert destinations created through the API), `lookup_tables` (lookup tables created through
+    the API, with their data). Each call is its own transaction unless made inside `transaction()`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -47,6 +50,8 @@ class Store:
         self.log_sources = LogSourceRepo(self._tx)
         self.saved_queries = SavedQueryRepo(self._tx)
         self.custom_schemas = CustomSchemaRepo(self._tx)
+        self.destinations = DestinationRepo(self._tx)
+        self.lookup_tables = LookupTableRepo(self._tx)
 
     @property
     def url(self) -> str:

@@ -26,7 +26,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from onca.api.auth import SESSION_COOKIE
@@ -40,7 +40,9 @@ CALLBACK = f"http://testserver{API}/auth/oidc/callback"
 
 @dataclass
 class Provider:
-    """A small OpenID provider; `claims` and `signing_key` let a test make it misbehave."""
+    """A small OpenID provider; `claims` and `signing_key` let a test make it misbehave. With
+    `email_in_id_token` off, the email and email_verified claims are only in the userinfo answer, as some
+    providers do; `userinfo_claims` changes that answer."""
 
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "main"}))
     issuer: str = ""
@@ -49,15 +51,23 @@ class Provider:
     claims: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    email_in_id_token: bool = True
+    userinfo_claims: dict[str, Any] = field(default_factory=dict)
+    access_tokens: set[str] = field(default_factory=set)
+    userinfo_calls: int = 0
+    userinfo_signed: bool = False
 
     def reset(self) -> None:
         self.signing_key, self.email, self.claims, self.error = None, "ana@example.com", {}, None
+        self.email_in_id_token, self.userinfo_claims, self.userinfo_calls = True, {}, 0
+        self.userinfo_signed = False
 
     def app(self) -> Starlette:
         async def discovery(request: Request) -> JSONResponse:
             return JSONResponse({
                 "issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
                 "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
+                "userinfo_endpoint": f"{self.issuer}/userinfo",
                 "response_types_supported": ["code"], "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic"],
@@ -90,12 +100,28 @@ class Provider:
             claims = {"iss": self.issuer, "sub": "user-1", "aud": CLIENT_ID, "iat": now, "exp": now + 300,
                       "nonce": asked["nonce"], "email": self.email, "email_verified": True,
                       "given_name": "Ana", "family_name": "Lyst", **self.claims}
+            if not self.email_in_id_token:
+                del claims["email"], claims["email_verified"]
             id_token = jwt.encode({"alg": "RS256", "kid": "main"}, claims, self.signing_key or self.key)
-            return JSONResponse({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer",
+            access_token = secrets.token_urlsafe(16)
+            self.access_tokens.add(access_token)
+            return JSONResponse({"access_token": access_token, "token_type": "Bearer",
                                  "expires_in": 300, "id_token": id_token})
 
+        async def userinfo(request: Request) -> Response:
+            self.userinfo_calls += 1
+            scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+            if scheme != "Bearer" or presented not in self.access_tokens:
+                return JSONResponse({"error": "invalid_token"}, 401)
+            claims = {"sub": "user-1", "email": self.email, "email_verified": True, **self.userinfo_claims}
+            if self.userinfo_signed:
+                signed = jwt.encode({"alg": "RS256", "kid": "main"}, claims, self.key)
+                return Response(signed, media_type="application/jwt")
+            return JSONResponse(claims)
+
         return Starlette(routes=[Route("/.well-known/openid-configuration", discovery), Route("/jwks", jwks),
-                                 Route("/authorize", authorize), Route("/token", token, methods=["POST"])])
+                                 Route("/authorize", authorize), Route("/token", token, methods=["POST"]),
+                                 Route("/userinfo", userinfo)])
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +309,74 @@ def test_an_unverified_email_is_refused(browser, provider, make_user):
     answer = sign_in(browser)
 
     assert answer.status_code == 403 and "not verified" in message(answer)
+
+
+def test_an_email_only_in_userinfo_signs_the_user_in(browser, provider, make_user):
+    ana = make_user("Analyst", "ana@example.com")
+    provider.email_in_id_token = False
+
+    answer = sign_in(browser)
+
+    assert answer.status_code == 302, answer.text
+    assert browser.get(f"{API}/auth/me").json()["id"] == ana.id
+    assert provider.userinfo_calls == 1
+
+
+def test_a_signed_userinfo_answer_is_read(browser, provider, make_user):
+    ana = make_user("Analyst", "ana@example.com")
+    provider.email_in_id_token = False
+    provider.userinfo_signed = True
+
+    assert sign_in(browser).status_code == 302
+    assert browser.get(f"{API}/auth/me").json()["id"] == ana.id
+
+
+def test_userinfo_is_not_asked_when_the_id_token_has_the_email(browser, provider, make_user):
+    make_user("Analyst", "ana@example.com")
+
+    assert sign_in(browser).status_code == 302
+    assert provider.userinfo_calls == 0
+
+
+def test_userinfo_about_another_subject_is_refused(browser, provider, make_user):
+    make_user("Analyst", "ana@example.com")
+    provider.email_in_id_token = False
+    provider.userinfo_claims = {"sub": "someone-else"}
+
+    answer = sign_in(browser)
+
+    assert answer.status_code == 401
+    assert "'someone-else', not the ID token's 'user-1'" in message(answer)
+    assert SESSION_COOKIE not in browser.cookies
+
+
+def test_an_email_unverified_in_userinfo_is_refused(browser, provider, make_user):
+    make_user("Analyst", "ana@example.com")
+    provider.email_in_id_token = False
+    provider.userinfo_claims = {"email_verified": False}
+
+    answer = sign_in(browser)
+
+    assert answer.status_code == 403 and "not verified" in message(answer)
+
+
+def test_no_email_in_the_id_token_or_userinfo_is_named(browser, provider, make_user):
+    make_user("Analyst", "ana@example.com")
+    provider.email_in_id_token = False
+    provider.userinfo_claims = {"email": None}
+
+    answer = sign_in(browser)
+
+    assert answer.status_code == 401 and "no 'email' claim" in message(answer)
+
+
+def test_a_first_sign_in_through_userinfo_creates_the_user(browser, provider, store):
+    provider.email_in_id_token = False
+    provider.email = "newcomer@example.com"
+
+    assert sign_in(browser).status_code == 302
+    created = store.users.get_by_email("newcomer@example.com")
+    assert created is not None and (created.given_name, created.family_name) == ("Ana", "Lyst")
 
 
 def test_a_provider_error_is_named(browser, provider):

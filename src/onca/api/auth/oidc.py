@@ -2,9 +2,10 @@
 
 `begin` builds the provider's authorization URL and the flow cookie that remembers state, nonce and PKCE
 verifier for the browser's round trip; `finish` checks the callback against that cookie, exchanges the code at
-the token endpoint and returns the claims of the verified ID token. The provider's metadata and keys come from
-its discovery document and are cached for an hour (the keys are fetched again when a token names one not seen
-yet: providers rotate them).
+the token endpoint and returns the claims of the verified ID token. When the ID token lacks the email claim (some
+providers put the email only in the userinfo answer), the provider's userinfo endpoint supplies it. The provider's
+metadata and keys come from its discovery document and are cached for an hour (the keys are fetched again when a
+token names one not seen yet: providers rotate them).
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ def finish(config: OidcConfig, params: dict[str, str], cookie: str | None, clien
     provider = _provider(config, client)
     tokens = _exchange(config, provider.metadata, code, flow.verifier, client)
     claims = _verify(config, provider, tokens, flow.nonce, client)
-    return Finished(claims, flow.next_path)
+    return Finished(_with_userinfo(config, provider, tokens, claims, client), flow.next_path)
 
 
 def _exchange(config: OidcConfig, metadata: dict[str, Any], code: str, verifier: str,
@@ -271,3 +272,68 @@ def _verify(config: OidcConfig, provider: _Provider, tokens: dict[str, Any], non
     except (ValueError, TypeError) as exc:
         raise Refused(f"the ID token is invalid: {exc}") from None
     return dict(claims)
+
+
+# ---- userinfo: where some providers put the email ----
+
+# Claims taken from the userinfo answer when the ID token has no email; the ID token's other claims stay as issued
+PROFILE_CLAIMS = ("given_name", "family_name")
+
+
+def _with_userinfo(config: OidcConfig, provider: _Provider, tokens: dict[str, Any], claims: dict[str, Any],
+                   client: httpx.Client) -> dict[str, Any]:
+    """The ID token's claims, with the email (and whether it is verified) read from the userinfo endpoint when
+    the ID token lacks it. Without an endpoint or access token the claims stay as they are, and the missing
+    email is reported when the user is looked up."""
+    email = claims.get(config.email_claim)
+    if isinstance(email, str) and email.strip():
+        return claims
+    endpoint = provider.metadata.get("userinfo_endpoint")
+    access_token = tokens.get("access_token")
+    if not isinstance(endpoint, str) or not endpoint or not isinstance(access_token, str) or not access_token:
+        return claims
+    info = _userinfo(endpoint, access_token, provider, client)
+    # OpenID Connect Core 5.3.2: an answer about another subject must not be used (a substituted token)
+    if info.get("sub") != claims.get("sub"):
+        raise Refused(f"the userinfo answer at {endpoint} is about subject {info.get('sub')!r}, not the ID "
+                      f"token's {claims.get('sub')!r}")
+    merged = dict(claims)
+    for name in (config.email_claim, "email_verified"):
+        if name in info:
+            merged[name] = info[name]
+    for name in PROFILE_CLAIMS:
+        if name not in merged and name in info:
+            merged[name] = info[name]
+    return merged
+
+
+def _userinfo(endpoint: str, access_token: str, provider: _Provider, client: httpx.Client) -> dict[str, Any]:
+    """The userinfo answer: a JSON object, or a JWT signed with the provider's keys."""
+    try:
+        answer = client.get(endpoint, headers={"Authorization": f"Bearer {access_token}",
+                                               "Accept": "application/json, application/jwt"})
+    except httpx.HTTPError as exc:
+        raise ProviderUnavailable(f"the identity provider's userinfo endpoint at {endpoint} cannot be reached: "
+                                  f"{exc}") from None
+    if answer.status_code in (401, 403):
+        raise Refused(f"the identity provider's userinfo endpoint at {endpoint} refused the access token "
+                      f"(HTTP {answer.status_code})")
+    if answer.status_code != 200:
+        raise ProviderUnavailable(f"the identity provider's userinfo endpoint at {endpoint} answered HTTP "
+                                  f"{answer.status_code}")
+    if answer.headers.get("content-type", "").split(";")[0].strip().lower() == "application/jwt":
+        try:
+            document: Any = jwt.decode(answer.text.strip(), provider.keys, algorithms=ID_TOKEN_ALGORITHMS).claims
+        except JoseError as exc:
+            raise Refused(f"the signed userinfo answer at {endpoint} is invalid: "
+                          f"{exc.description or exc.error}") from None
+        except ValueError as exc:
+            raise Refused(f"the signed userinfo answer at {endpoint} is invalid: {exc}") from None
+    else:
+        try:
+            document = answer.json()
+        except ValueError:
+            document = None
+    if not isinstance(document, dict):
+        raise ProviderUnavailable(f"the identity provider's userinfo answer at {endpoint} is not a JSON object")
+    return document

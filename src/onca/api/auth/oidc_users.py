@@ -21,8 +21,9 @@ def _claim_text(claims: dict[str, Any], name: str) -> str:
 def user_for_claims(store: Store, config: OidcConfig, claims: dict[str, Any]) -> UserRecord:
     email = _claim_text(claims, config.email_claim)
     if not email:
-        raise Refused(f"the ID token has no {config.email_claim!r} claim to find the user by (is the email "
-                      f"scope granted, or should emailClaim name another claim?)")
+        raise Refused(f"the ID token has no {config.email_claim!r} claim to find the user by, nor has the "
+                      f"provider's userinfo answer (is the email scope granted, or should emailClaim name another "
+                      f"claim?)")
     # a provider that lets people type any address must not let them take over the account that owns it
     if claims.get("email_verified") is False and config.email_claim == "email":
         raise Denied(f"the identity provider has not verified the email {email}")

@@ -221,10 +221,28 @@ class CorrelationStream:
             seen.add(rule_id)
             self._states.append(_RuleState(spec, rule, window, max_signals))
         self._watchers: dict[str, list[_RuleState]] = {}
+        self._watch()
+        self._seq = 0
+
+    def _watch(self) -> None:
+        self._watchers = {}
         for state in self._states:
             for member_rule in sorted(state.rule.rule_ids):
                 self._watchers.setdefault(member_rule, []).append(state)
-        self._seq = 0
+
+    def keep_state_of(self, previous: CorrelationStream) -> int:
+        """Take over what ``previous`` remembers (signals, open windows) for the rules whose spec is the
+        same in both, as when content is reloaded; returns how many rules kept their state."""
+        before = {state.spec.get("RuleID"): state for state in previous._states}
+        kept = 0
+        for position, state in enumerate(self._states):
+            old = before.get(state.spec.get("RuleID"))
+            if old is not None and old.spec == state.spec:
+                self._states[position] = old
+                kept += 1
+        self._watch()
+        self._seq = max(self._seq, previous._seq)
+        return kept
 
     @property
     def rule_ids(self) -> frozenset[str]:

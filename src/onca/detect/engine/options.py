@@ -24,6 +24,9 @@ class EngineOptions:
     # A detection that crashes its worker this often within one evaluate() call is skipped for the
     # rest of that batch, so one broken rule cannot make the engine fork forever.
     max_crashes: int = 3
+    # Keep a template process from which workers for new content can be forked later (Engine.reload),
+    # once this process runs threads.
+    reloadable: bool = False
 
     def __post_init__(self) -> None:
         if self.workers < 0:

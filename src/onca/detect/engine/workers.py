@@ -5,6 +5,11 @@ The zygote is forked once, right after content is loaded, while the engine's pro
 died, is forked from it, so a worker never inherits locks that another thread of the engine's process
 held at the moment of the fork. Workers talk to the engine over a socket pair whose engine end the
 zygote passes back over its control socket.
+
+Content can change while the engine's process runs threads (a server reloading detections). Workers for
+the new content then come from a zygote forked by the *template*, a process forked when the engine
+started: the new zygote loads the content itself, in its own single thread, with the import time limits
+that only a main thread has.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pickle
 import signal
 import sys
 import traceback
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing import Pipe
@@ -31,6 +37,19 @@ from onca.detect.platform import use_kv_store
 from onca.detect.tracebacks import describe_error
 
 WorkerMain = Callable[[Connection, int], None]
+
+# This process's ends of its connections to zygotes, templates and workers. A process forked from here
+# closes its copies at once: a copy left open would keep the other side from ever seeing the end of a
+# connection this process closed (a zygote would outlive its engine).
+_our_ends: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def _close_inherited_ends() -> None:
+    for conn in list(_our_ends):
+        try:
+            conn.close()
+        except OSError:
+            pass
 
 
 class EngineError(RuntimeError):
@@ -153,24 +172,38 @@ def _wait(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
+def _fork_serving(loop: Callable[[Connection], None]) -> tuple[int, Connection]:
+    """Fork a child that runs ``loop`` on its end of a new connection; returns its pid and our end."""
+    ours, theirs = Pipe(duplex=True)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _close_inherited_ends()
+        _exit_after(lambda: loop(theirs))
+    theirs.close()
+    _our_ends.add(ours)
+    return pid, ours
+
+
 class Zygote:
     """The template process; ``spawn`` forks a worker from it and returns its pid and connection."""
 
     def __init__(self, child_main: WorkerMain) -> None:
-        ours, theirs = Pipe(duplex=True)
-        pid = os.fork()
-        if pid == 0:
-            ours.close()
-            _exit_after(lambda: _zygote_loop(theirs, child_main))
-        theirs.close()
-        self.pid = pid
-        self.control = ours
+        self.pid, self.control = _fork_serving(lambda control: _zygote_loop(control, child_main))
+        self.ours = True  # our child, to reap; an adopted zygote is the template's
+
+    @classmethod
+    def adopt(cls, pid: int, control: Connection) -> Zygote:
+        zygote = cls.__new__(cls)
+        zygote.pid, zygote.control, zygote.ours = pid, control, False
+        return zygote
 
     def spawn(self, slot: int, *, ready_timeout: float = 60.0) -> tuple[int, Connection]:
         try:
             self.control.send(("spawn", slot))
             pid = self.control.recv()
             conn = Connection(recv_handle(self.control))
+            _our_ends.add(conn)
         except (EOFError, OSError) as exc:
             raise EngineError(f"the detection worker template process is gone ({exc})") from exc
         if not conn.poll(ready_timeout):
@@ -202,8 +235,94 @@ class Zygote:
             return None
 
     def close(self) -> None:
+        """The zygote leaves when its control socket closes, taking its remaining workers with it."""
+        self.control.close()
+        if not self.ours:
+            return
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+# Builds, in a freshly forked zygote, the worker entry point for new content from a request (picklable data)
+# and the counters' descriptor; returns it with a description of what was loaded, or raises.
+ZygoteBuilder = Callable[[Any, int], tuple[WorkerMain, Any]]
+
+
+def _template_loop(control: Connection, build: ZygoteBuilder) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the zygotes it forks are reaped by the kernel
+    while True:
+        try:
+            request = control.recv()
+            fd = recv_handle(control)
+        except (EOFError, OSError):
+            return
+        ours, theirs = Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a zygote reaps its own workers
+            control.close()
+            ours.close()
+            _exit_after(lambda: _built_zygote(theirs, build, request, fd))
+        theirs.close()
+        os.close(fd)
+        control.send(pid)
+        send_handle(control, ours.fileno(), 0)
+        ours.close()
+
+
+def _built_zygote(control: Connection, build: ZygoteBuilder, request: Any, fd: int) -> None:
+    try:
+        child_main, loaded = build(request, fd)
+    except Exception as exc:  # noqa: BLE001 - said to the engine, which keeps its current workers
+        control.send(("failed", describe_error(exc)))
+        return
+    control.send(("ready", loaded))
+    _zygote_loop(control, child_main)
+
+
+class Template:
+    """Forks zygotes for new content on request (see the module's docstring)."""
+
+    def __init__(self, build: ZygoteBuilder) -> None:
+        self.pid, self.control = _fork_serving(lambda control: _template_loop(control, build))
+
+    def zygote(self, request: Any, fd: int, *, timeout: float) -> tuple[Zygote, Any]:
+        """A zygote built from ``request`` and what it says it loaded; EngineError if it could not be."""
+        try:
+            self.control.send(request)
+            send_handle(self.control, fd, self.pid)
+            pid = self.control.recv()
+            conn = Connection(recv_handle(self.control))
+        except (EOFError, OSError) as exc:
+            raise EngineError(f"the detection template process is gone ({exc})") from exc
+        _our_ends.add(conn)
+        zygote = Zygote.adopt(pid, conn)
+        if not conn.poll(timeout):
+            _kill(pid)
+            zygote.close()
+            raise EngineError(f"the new detection content did not load within {timeout:g}s")
+        try:
+            answer = conn.recv()
+        except (EOFError, OSError):
+            answer = ("failed", "its process ended")
+        if answer[0] != "ready":
+            zygote.close()
+            raise EngineError(f"the new detection content could not be loaded for the workers: {answer[1]}")
+        return zygote, answer[1]
+
+    def close(self) -> None:
         self.control.close()
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -28,6 +28,7 @@ from onca.api import (
     log_sources,
     lookup_tables,
     queries,
+    retention,
     saved_queries,
     schemas,
     sources,
@@ -67,6 +68,7 @@ def create_app(server: OncaServer, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(detections.router, prefix=API_PREFIX)
     app.include_router(detection_writes.router, prefix=API_PREFIX)
     app.include_router(bulk_upload.router, prefix=API_PREFIX)
+    app.include_router(retention.router, prefix=API_PREFIX)
     app.include_router(log_sources.router, prefix=API_PREFIX)
     app.include_router(destinations.router, prefix=API_PREFIX)
     app.include_router(system.router, prefix=API_PREFIX)

@@ -15,6 +15,7 @@ from onca.alerts.config import DestinationSet, load_destinations, parse_destinat
 from onca.alerts.managed import ManagedDestinations
 from onca.api.audit import AuditLog
 from onca.api.bulk_upload import UploadReceipts
+from onca.api.retention import RetentionSettings
 from onca.api.detections import ContentCatalog
 from onca.detect.content import ContentProblem
 from onca.detect.content.managed import ManagedContent
@@ -84,6 +85,7 @@ class OncaServer:
         self.store = open_store(self.store_url)
         self.managed = ManagedContent(self.paths.content)
         self.uploads = UploadReceipts()
+        self.retention = RetentionSettings(config.retention, self.paths.state / "retention.json")
         self._content_lock = threading.Lock()
         try:
             # one live set, shared by the API, routing and delivery: API changes reach the next alert
@@ -212,14 +214,13 @@ class OncaServer:
             self.service.start()
             if self.demo is not None:
                 self.demo.start()
-            if self.config.retention:
-                self._retention = threading.Thread(target=self._keep_retention, name="onca-retention", daemon=True)
-                self._retention.start()
+            self._retention = threading.Thread(target=self._keep_retention, name="onca-retention", daemon=True)
+            self._retention.start()
 
     def _keep_retention(self) -> None:
         while True:
             try:
-                removed = apply_retention(self.paths.lake, self.config.retention)
+                removed = apply_retention(self.paths.lake, self.retention.effective())
                 if removed:
                     log.info("retention removed %d partitions", len(removed))
             except (OSError, ValueError):

@@ -8,8 +8,10 @@
 - Signals never alert.
 - The alert-storm limiter (onca.alerts.limiter) suspends a detection's alerting past its limit.
 
-Findings are handled one detection at a time, each in one transaction that first locks the detection's state
-row: two processes handling the same detection take turns, so they never raise two alerts for one dedup string.
+A `process` call handles its findings in one transaction that locks each detection's state row before deciding
+on its alerts, detection by detection in id order: two processes handling the same detection take turns, so
+they never raise two alerts for one dedup string, and the fixed order keeps them from deadlocking. If that
+transaction fails, each detection is tried again in its own, so one detection's failure costs only its alerts.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from onca.alerts.limiter import DEFAULT_LIMIT, DEFAULT_WINDOW, STORM_KIND, Storm
 from onca.alerts.model import Alert
 from onca.detect.findings import Finding
 from onca.store import AlertRecord, DedupWindow, DeliveryAttempt, DetectionState, Store, StoreError, new_id
+from onca.store.alerts import NewMatches
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +78,40 @@ class AlertManager:
         self._purged_at: datetime | None = None
 
     def process(self, findings: Sequence[Finding]) -> ProcessOutcome:
-        outcome = ProcessOutcome(alert_ids=[None] * len(findings))
         now = as_utc(self.clock())
         by_detection: dict[str, list[int]] = {}
         for index, finding in enumerate(findings):
             if finding.kind in ("match", "error"):  # signals never alert
                 by_detection.setdefault(finding.detection_id, []).append(index)
+        outcome = self._process_together(findings, by_detection, now) if len(by_detection) > 1 else None
+        if outcome is None:
+            outcome = self._process_apart(findings, by_detection, now)
+        self._purge_closed_windows(now)
+        return outcome
+
+    def _process_together(self, findings: Sequence[Finding], by_detection: dict[str, list[int]],
+                          now: datetime) -> ProcessOutcome | None:
+        """All detections in one transaction (one commit instead of one per detection); None if it failed."""
+        outcome = ProcessOutcome(alert_ids=[None] * len(findings))
+        try:
+            with self.store.transaction():
+                raised_here = _Batch(self, now, outcome).run(findings, by_detection)
+        except (SQLAlchemyError, StoreError):
+            log.warning("alerts of %d detections could not be stored together; trying each on its own",
+                        len(by_detection), exc_info=True)
+            return None
+        outcome.to_deliver = [to_alert(record, console_url=self.console_url) for record in raised_here]
+        return outcome
+
+    def _process_apart(self, findings: Sequence[Finding], by_detection: dict[str, list[int]],
+                       now: datetime) -> ProcessOutcome:
+        """Each detection in its own transaction, so one that cannot be stored does not lose the others."""
+        outcome = ProcessOutcome(alert_ids=[None] * len(findings))
         for detection_id in sorted(by_detection):
             indexes = by_detection[detection_id]
             try:
                 with self.store.transaction():
-                    raised_here = _DetectionRun(self, detection_id, now, outcome).run(findings, indexes)
+                    raised_here = _Batch(self, now, outcome).run(findings, {detection_id: indexes})
             except (SQLAlchemyError, StoreError) as exc:
                 # the detection's transaction rolled back: none of its findings joined or raised an alert
                 log.exception("alerts of detection %s could not be stored", detection_id)
@@ -94,7 +120,6 @@ class AlertManager:
                 outcome.system_errors.append(f"alerts of detection {detection_id} were not stored: {exc}")
                 continue
             outcome.to_deliver += [to_alert(record, console_url=self.console_url) for record in raised_here]
-        self._purge_closed_windows(now)
         return outcome
 
     def _purge_closed_windows(self, now: datetime) -> None:
@@ -125,37 +150,91 @@ class AlertManager:
             destination_id=getattr(record, "destination_id", "") or ""))
 
 
-class _DetectionRun:
-    """One detection's findings from one `process` call, inside the transaction that locks the detection."""
+class _Batch:
+    """Some detections' findings from one `process` call, inside one transaction: their state rows are locked
+    first (in id order), their windows read in one query, and what changed is written once at the end."""
 
-    def __init__(self, manager: AlertManager, detection_id: str, now: datetime, outcome: ProcessOutcome):
+    def __init__(self, manager: AlertManager, now: datetime, outcome: ProcessOutcome):
+        self.manager = manager
         self.store = manager.store
-        self.limiter = manager.limiter
-        self.detection_id = detection_id
         self.now = now
         self.outcome = outcome
-        self.windows: dict[str, DedupWindow | None] = {}
-        self.joined: dict[str, _Joined] = {}
+        self.locked: dict[str, DedupWindow | None] = {}  # windows read (and locked) up front, by key
+        self.windows: dict[str, DedupWindow | None] = {}  # windows looked at, as they now are
+        self.joined: dict[str, _Joined] = {}  # alert id -> matches joining it
+
+    def run(self, findings: Sequence[Finding], by_detection: dict[str, list[int]]) -> list[AlertRecord]:
+        states = self.store.detections.lock_many(by_detection)
+        self._lock_windows(findings, by_detection, states)
+        raised_here: list[AlertRecord] = []
+        for detection_id in sorted(by_detection):
+            raised_here += _DetectionRun(self, states[detection_id]).run(findings, by_detection[detection_id])
+        self._flush()
+        return raised_here
+
+    def _lock_windows(self, findings: Sequence[Finding], by_detection: dict[str, list[int]],
+                      states: dict[str, DetectionState]) -> None:
+        """Read the windows the findings may touch in one query rather than one per dedup string."""
+        keys = {alert_key(findings[index]) for detection_id, indexes in by_detection.items() for index in indexes
+                if not (states[detection_id].alerting_suspended and findings[index].kind == "match")}
+        found = self.store.windows.lock_many((k.detection_id, k.alert_type, k.dedup) for k in keys)
+        self.locked = {k.key: found.get(k.key) for k in keys}
+
+    def window(self, key: str, detection_id: str, alert_type: str, dedup: str) -> DedupWindow | None:
+        if key not in self.windows:
+            if key in self.locked:
+                self.windows[key] = self.locked[key]
+            else:  # not foreseen (cannot happen today): read it on its own
+                self.windows[key] = self.store.windows.lock(detection_id, alert_type, dedup)
+        return self.windows[key]
+
+    def join(self, alert_id: str, finding: Finding) -> None:
+        joined = self.joined.get(alert_id)
+        if joined is None:
+            when = as_utc(finding.event_time)
+            self.joined[alert_id] = _Joined(1, when, when, [finding.log_type] if finding.log_type else [])
+        else:
+            joined.add(finding)
+
+    def _flush(self) -> None:
+        self.store.windows.save_many(window for window in self.windows.values() if window is not None)
+        self.store.alerts.add_matches_many(
+            {alert_id: NewMatches(joined.count, joined.first, joined.last, joined.log_types)
+             for alert_id, joined in self.joined.items()}, at=self.now)
+
+
+class _DetectionRun:
+    """One detection's findings in a `_Batch`, its state row already locked."""
+
+    def __init__(self, batch: _Batch, state: DetectionState):
+        self.batch = batch
+        self.store = batch.store
+        self.limiter = batch.manager.limiter
+        self.state = state
+        self.detection_id = state.detection_id
+        self.now = batch.now
+        self.outcome = batch.outcome
         self.raised: list[AlertRecord] = []
 
     def run(self, findings: Sequence[Finding], indexes: list[int]) -> list[AlertRecord]:
-        state = self.store.detections.lock(self.detection_id)
-        suspended = state.alerting_suspended
-        created = self.limiter.created(self.store, state, self.now) if not suspended else 0
+        suspended = self.state.alerting_suspended
+        created: int | None = None  # counted when first needed: most batches only join alerts
         for index in indexes:
             finding = findings[index]
             limited = finding.kind == "match"
             if limited and suspended:
                 continue  # stored as a match in the lake, no alert
             key = alert_key(finding)
-            window = advance(self._window(key.key, key.detection_id, key.alert_type, key.dedup), key, finding,
-                             self.now)
+            window = advance(self.batch.window(key.key, key.detection_id, key.alert_type, key.dedup), key,
+                             finding, self.now)
             if window.alert_id is not None:
-                self._join(window.alert_id, finding)
+                self.batch.join(window.alert_id, finding)
             elif window.match_count >= threshold_of(finding):
+                if created is None:  # before this run created any alert, so none is counted twice
+                    created = self.limiter.created(self.store, self.state, self.now)
                 if limited and self.limiter.reached(created):
                     suspended = self._suspend()
-                    self.windows[key.key] = window
+                    self.batch.windows[key.key] = window
                     continue
                 record = self.store.alerts.create(new_record(new_id(), finding, key, window, self.now))
                 self.raised.append(record)
@@ -164,23 +243,9 @@ class _DetectionRun:
                     created += 1
                     if self.limiter.reached(created):
                         suspended = self._suspend()
-            self.windows[key.key] = window
+            self.batch.windows[key.key] = window
             self.outcome.alert_ids[index] = window.alert_id
-        self._flush()
         return self.raised
-
-    def _window(self, key: str, detection_id: str, alert_type: str, dedup: str) -> DedupWindow | None:
-        if key not in self.windows:
-            self.windows[key] = self.store.windows.lock(detection_id, alert_type, dedup)
-        return self.windows[key]
-
-    def _join(self, alert_id: str, finding: Finding) -> None:
-        joined = self.joined.get(alert_id)
-        if joined is None:
-            when = as_utc(finding.event_time)
-            self.joined[alert_id] = _Joined(1, when, when, [finding.log_type] if finding.log_type else [])
-        else:
-            joined.add(finding)
 
     def _suspend(self) -> bool:
         message = self.limiter.message(self.detection_id)
@@ -189,11 +254,3 @@ class _DetectionRun:
         self.outcome.system_errors.append(message)
         log.warning("%s", message)
         return True
-
-    def _flush(self) -> None:
-        for window in self.windows.values():
-            if window is not None:
-                self.store.windows.save(window)
-        for alert_id, joined in self.joined.items():
-            self.store.alerts.add_matches(alert_id, count=joined.count, first_event_time=joined.first,
-                                          last_event_time=joined.last, log_types=joined.log_types, at=self.now)

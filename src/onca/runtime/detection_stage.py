@@ -28,19 +28,33 @@ def route_and_submit(store: Any, dispatcher: Dispatcher, destinations: Any, aler
                      finding: Finding | None) -> list[str]:
     """Send a new alert where its detection and the destinations' settings say; returns the destination names
     the detection gave that are not configured."""
-    targets, unknown = route(
-        alert,
-        detection_destinations=finding.destinations if finding else None,
-        overrides=finding.destination_overrides if finding else (),
-        destinations=destinations,
-    )
-    if unknown:
-        log.warning("alert %s names destinations that are not configured: %s", alert.id, ", ".join(unknown))
-    if targets:
+    return route_and_submit_many(store, dispatcher, destinations, [(alert, finding)])[0]
+
+
+def route_and_submit_many(store: Any, dispatcher: Dispatcher, destinations: Any,
+                          alerts: Sequence[tuple[Alert, Finding | None]]) -> list[list[str]]:
+    """`route_and_submit` for several new alerts, recording all their destinations in one transaction; returns
+    the unknown destination names of each alert, in order."""
+    routed, unknowns = [], []
+    for alert, finding in alerts:
+        targets, unknown = route(
+            alert,
+            detection_destinations=finding.destinations if finding else None,
+            overrides=finding.destination_overrides if finding else (),
+            destinations=destinations,
+        )
+        if unknown:
+            log.warning("alert %s names destinations that are not configured: %s", alert.id, ", ".join(unknown))
+        if targets:
+            routed.append((alert, targets))
+        unknowns.append(list(unknown))
+    if routed:
         with store.transaction():
-            store.alerts.set_destinations(alert.id, [t.config.name for t in targets])
-        dispatcher.submit(alert, targets)
-    return list(unknown)
+            store.alerts.set_destinations_many({alert.id: [t.config.name for t in targets]
+                                                for alert, targets in routed})
+        for alert, targets in routed:
+            dispatcher.submit(alert, targets)
+    return unknowns
 
 
 def _now() -> datetime:
@@ -105,8 +119,7 @@ class DetectionStage:
         for finding, alert_id in zip(findings, outcome.alert_ids):
             if alert_id is not None:
                 first_finding.setdefault(alert_id, finding)
-        for alert in outcome.to_deliver:
-            self._deliver(alert, first_finding.get(alert.id))
+        self._deliver([(alert, first_finding.get(alert.id)) for alert in outcome.to_deliver])
 
     def _write_rows(self, findings: Sequence[Finding], alert_ids: Sequence[str | None], now: datetime) -> None:
         grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -142,12 +155,13 @@ class DetectionStage:
                 self._created[alert_id] = created
         return created
 
-    def _deliver(self, alert: Alert, finding: Finding | None) -> None:
-        if self.dispatcher is None or self.destinations is None:
+    def _deliver(self, alerts: Sequence[tuple[Alert, Finding | None]]) -> None:
+        if self.dispatcher is None or self.destinations is None or not alerts:
             return
-        unknown = route_and_submit(self.manager.store, self.dispatcher, self.destinations, alert, finding)
-        if unknown:
-            self.unrouted.append((alert.id, unknown))
+        unknowns = route_and_submit_many(self.manager.store, self.dispatcher, self.destinations, alerts)
+        for (alert, _finding), unknown in zip(alerts, unknowns):
+            if unknown:
+                self.unrouted.append((alert.id, unknown))
 
     def close(self, timeout: float = 30.0) -> bool:
         """Flush, deliver what is queued (waiting up to ``timeout``), stop the workers. True if nothing was

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, func, or_, select
+from sqlalchemy import String, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from onca.store.errors import InvalidValue, NotFound
 from onca.store.models import AlertRow, CommentRow, DeliveryAttemptRow, HistoryRow
@@ -37,6 +39,47 @@ def new_id() -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_CHUNK = 10_000  # ids per IN (...): under every backend's limit on bound parameters
+
+
+@dataclass(slots=True)
+class NewMatches:
+    """Matches joining one alert: how many, their event time span and log types."""
+
+    count: int
+    first_event_time: datetime
+    last_event_time: datetime
+    log_types: Sequence[str] = ()
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _lock_rows(session: Session, ids: Sequence[str], *columns: Any) -> list[Any]:
+    """The alerts' columns, their rows locked by detection then id: the order the alert manager locks them in
+    (detection by detection), so two writers cannot deadlock. NotFound if one is missing."""
+    table = AlertRow.__table__
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(ids)):
+        query = (select(table.c.id, *columns).where(table.c.id.in_(chunk))
+                 .order_by(table.c.detection_id, table.c.id).with_for_update())
+        rows += session.execute(query).all()
+    if len(rows) != len(set(ids)):
+        missing = sorted(set(ids) - {row.id for row in rows})
+        raise NotFound(f"no alert with id {missing[0]!r}")
+    return rows
+
+
+def _forget(session: Session, ids: Iterable[str]) -> None:
+    """Rows just changed by Core statements: objects the session holds for them are reloaded when read."""
+    for alert_id in ids:
+        row = session.identity_map.get(Session.identity_key(AlertRow, alert_id))
+        if row is not None:
+            session.expire(row)
 
 
 def _choices(name: str, value: str | Iterable[str] | None, allowed: Sequence[str] | None = None) -> list[str]:
@@ -209,34 +252,65 @@ class AlertRepo:
                     last_event_time: datetime, log_types: Iterable[str] = (), at: datetime | None = None,
                     actor: str = SYSTEM_ACTOR) -> AlertRecord:
         """Join `count` more matches to the alert: event count, event time span, log types, update time."""
-        if count < 1:
-            raise InvalidValue(f"count must be at least 1, not {count}")
-        at = at or _now()
         with self._tx.transaction() as session:
-            row = self._locked(session, alert_id)
-            old = row.event_count
-            row.event_count = old + count
-            row.first_event_time = min(row.first_event_time, utc(first_event_time))
-            row.last_event_time = max(row.last_event_time, utc(last_event_time))
-            new_types = [t for t in log_types if t and t not in (row.log_types or [])]
-            if new_types:
-                row.log_types = [*(row.log_types or []), *new_types]
-            row.update_time = row.updated_at = at
-            session.add(HistoryRow(alert_id=alert_id, at=at, actor=actor, action="events",
-                                   field="event_count", old=str(old), new=str(row.event_count)))
-            session.flush()
-            return to_record(row)
+            self.add_matches_many({alert_id: NewMatches(count, first_event_time, last_event_time,
+                                                        tuple(log_types))}, at=at, actor=actor)
+            return to_record(self._locked(session, alert_id))
+
+    def add_matches_many(self, joined: Mapping[str, NewMatches], *, at: datetime | None = None,
+                         actor: str = SYSTEM_ACTOR) -> None:
+        """`add_matches` for several alerts at once: one locking read, one update and one insert of history
+        for all of them (the alert manager joins many alerts per batch)."""
+        for matches in joined.values():
+            if matches.count < 1:
+                raise InvalidValue(f"count must be at least 1, not {matches.count}")
+        if not joined:
+            return
+        at = utc(at or _now())
+        table = AlertRow.__table__
+        with self._tx.transaction() as session:
+            session.flush()  # alerts created in this transaction must be visible to the Core read
+            rows = _lock_rows(session, list(joined), table.c.event_count, table.c.first_event_time,
+                              table.c.last_event_time, table.c.log_types)
+            changes, history = [], []
+            for row in rows:
+                matches = joined[row.id]
+                count = row.event_count + matches.count
+                log_types = list(row.log_types or [])
+                log_types += [t for t in matches.log_types if t and t not in log_types]
+                changes.append({
+                    "b_id": row.id, "event_count": count, "log_types": log_types,
+                    "first_event_time": min(row.first_event_time, utc(matches.first_event_time)),
+                    "last_event_time": max(row.last_event_time, utc(matches.last_event_time)),
+                    "update_time": at, "updated_at": at})
+                history.append({"alert_id": row.id, "at": at, "actor": actor, "action": "events",
+                                "field": "event_count", "old": str(row.event_count), "new": str(count)})
+            session.execute(update(table).where(table.c.id == bindparam("b_id")), changes)
+            session.execute(insert(HistoryRow.__table__), history)
+            _forget(session, joined)
 
     def set_destinations(self, alert_id: str, names: Iterable[str]) -> AlertRecord:
         """Record the destinations the alert was routed to (added to those already recorded)."""
         with self._tx.transaction() as session:
-            row = self._locked(session, alert_id)
-            merged = list(row.destinations or [])
-            merged += [name for name in names if name not in merged]
-            if merged != list(row.destinations or []):
-                row.destinations = merged
+            self.set_destinations_many({alert_id: list(names)})
+            return to_record(self._locked(session, alert_id))
+
+    def set_destinations_many(self, names_by_alert: Mapping[str, Iterable[str]]) -> None:
+        """`set_destinations` for several alerts in one locking read and one update."""
+        if not names_by_alert:
+            return
+        table = AlertRow.__table__
+        with self._tx.transaction() as session:
             session.flush()
-            return to_record(row)
+            changes = []
+            for row in _lock_rows(session, list(names_by_alert), table.c.destinations):
+                merged = list(row.destinations or [])
+                merged += [name for name in names_by_alert[row.id] if name not in merged]
+                if merged != list(row.destinations or []):
+                    changes.append({"b_id": row.id, "destinations": merged})
+            if changes:
+                session.execute(update(table).where(table.c.id == bindparam("b_id")), changes)
+                _forget(session, names_by_alert)
 
     # comments and history
     def add_comment(self, alert_id: str, *, author: str, body: str, at: datetime | None = None) -> Comment:

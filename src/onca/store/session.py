@@ -64,3 +64,14 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> boo
     # RETURNING tells the two cases apart on both databases (psycopg reports no row count here)
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     return session.connection().execute(statement).first() is not None
+
+
+def insert_ignore_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """`insert_ignore` for several rows in one statement, without telling which were inserted."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.connection().execute(insert(table).on_conflict_do_nothing(), rows)

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from onca.api.auth import requires
+from onca.api.bodies import read_limited_body
 from onca.detect.content.archive import ArchiveError, unpack
 from onca.detect.content.managed import ContentRejected, UploadCount
 
@@ -96,9 +97,8 @@ def decode_base64_archive(text: str) -> bytes:
              responses={400: {"description": "the archive or an item in it is invalid; nothing changed"},
                         413: {"description": "the archive is too large"}})
 async def bulk_upload(request: Request) -> Any:
-    body = await request.body()
-    if len(body) > MAX_ARCHIVE_BYTES * 4 // 3 + 1024:  # base64 in JSON is a third larger
-        raise HTTPException(413, f"the archive is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    # base64 in JSON is a third larger than the archive it holds
+    body = await read_limited_body(request, MAX_ARCHIVE_BYTES * 4 // 3 + 1024, "a content upload")
     try:
         is_json = request.headers.get("content-type", "").startswith("application/json")
         data = _json_archive(body) if is_json else body

@@ -45,12 +45,13 @@ def _save(server: Any, resource: str, item: ItemSpec, *, create_only: bool) -> b
     """Write and reload (in a worker thread, one change at a time); True if the item is new."""
     item_id = item.spec[item.id_key]
     with server.changing_content():
-        _check_writable(server, resource, item_id)
-        if create_only and _owner_resource(server, item_id) is not None:
+        current = server.managed_items()
+        _check_writable(server, resource, item_id, current)
+        if create_only and item_id in current:
             raise HTTPException(409, f"{SINGULAR[resource]} {item_id!r} already exists")
-        before = server.managed.snapshot(item_id)
+        before = server.managed.snapshot(item_id, current=current)
         try:
-            created = server.managed.put(item.spec, item.code)
+            created = server.managed.put(item.spec, item.code, current=current)
         except ContentRejected as exc:
             raise HTTPException(400, str(exc)) from None
         problems = [str(p.message) for p in server.reload_content() if _concerns(p, item_id)]
@@ -63,25 +64,22 @@ def _save(server: Any, resource: str, item: ItemSpec, *, create_only: bool) -> b
 
 def _delete(server: Any, resource: str, item_id: str) -> None:
     with server.changing_content():
-        _check_writable(server, resource, item_id)
-        if _owner_resource(server, item_id) != resource or not server.managed.delete(item_id):
+        current = server.managed_items()
+        _check_writable(server, resource, item_id, current)
+        item = current.get(item_id)
+        if item is None or resource_of(item) != resource or not server.managed.delete(item_id, current=current):
             raise HTTPException(404, f"no {SINGULAR[resource]} with id {item_id!r}")
         server.reload_content()
 
 
-def _check_writable(server: Any, resource: str, item_id: str) -> None:
+def _check_writable(server: Any, resource: str, item_id: str, current: dict[str, Any]) -> None:
     tree = server.configured_tree(item_id)
     if tree is not None:
         raise HTTPException(409, f"{item_id!r} is defined in the content tree {tree}, which this server reads "
                                  "from its configuration: change it there")
-    owner = _owner_resource(server, item_id)
+    owner = resource_of(current[item_id]) if item_id in current else None
     if owner is not None and owner != resource:
         raise HTTPException(409, f"{item_id!r} is one of the {owner}, not of the {resource}")
-
-
-def _owner_resource(server: Any, item_id: str) -> str | None:
-    item = server.managed.items().get(item_id)
-    return resource_of(item) if item is not None else None
 
 
 def _concerns(problem: Any, item_id: str) -> bool:

@@ -19,6 +19,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from onca.alerts.document import iso_utc
+from onca.api.bodies import read_limited_body
 from onca.api.auth import Principal, requires
 from onca.enrich import (
     FORMATS,
@@ -136,18 +137,6 @@ async def delete_table(id: str, request: Request, principal: Writer) -> None:  #
     await _change(request.app.state.server.lookup_changes.delete, id)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"the data is {int(declared):,} bytes; a lookup table takes at most {limit:,}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"the data is over the limit of {limit:,} bytes for a lookup table")
-    return bytes(body)
-
-
 @router.post("/lookup-tables/{id}/data",
              summary="Replace a lookup table's rows: CSV with a header line, or JSON lines (the body)",
              description="The format comes from `format` (csv or jsonl), else the Content-Type (text/csv, "
@@ -163,7 +152,7 @@ async def upload_data(id: str, request: Request, principal: Writer,  # noqa: A00
                                  "change its data there")
     if data_format is not None and data_format not in FORMATS:
         raise HTTPException(400, f"format must be csv or jsonl, not {data_format!r}")
-    body = await _read_body(request, server.config.lookup_table_max_bytes)
+    body = await read_limited_body(request, server.config.lookup_table_max_bytes, "a lookup table")
     if not body.strip():
         raise HTTPException(400, "the body is empty: send the rows as CSV or JSON lines")
     table = await _change(server.lookup_changes.upload, table.id, body, fmt=data_format,

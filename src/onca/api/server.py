@@ -17,7 +17,7 @@ from onca.api.audit import AuditLog
 from onca.api.bulk_upload import UploadReceipts
 from onca.api.retention import RetentionSettings
 from onca.api.detections import ContentCatalog
-from onca.detect.content import ContentProblem
+from onca.detect.content import ContentItem, ContentProblem
 from onca.detect.content.managed import ManagedContent
 from onca.enrich import (
     LookupService,
@@ -175,6 +175,12 @@ class OncaServer:
             if tree.root.resolve() != self.paths.content.resolve() and any(i.id == item_id for i in tree.all_items):
                 return tree.root
         return None
+
+    def managed_items(self) -> dict[str, ContentItem]:
+        """The managed tree's items by id, as last loaded (the catalog is read again after every change)."""
+        root = self.paths.content.resolve()
+        return {item.id: item for tree in self.content.sets if tree.root.resolve() == root
+                for item in tree.all_items}
 
     @contextmanager
     def changing_content(self) -> Iterator[None]:

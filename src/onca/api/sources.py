@@ -13,22 +13,11 @@ import asyncio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from onca.api.bodies import read_limited_body
 from onca.runtime.http_sources import AuthFailed
 from onca.runtime.spool import SpoolError
 
 router = APIRouter(tags=["http sources"])
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"the body is {int(declared):,} bytes; this source takes at most {limit:,}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"the body is over this source's limit of {limit:,} bytes")
-    return bytes(body)
 
 
 async def receive(source_id: str, request: Request) -> JSONResponse:
@@ -36,7 +25,7 @@ async def receive(source_id: str, request: Request) -> JSONResponse:
     source = service.sources.get(source_id)
     if source is None:
         raise HTTPException(404, f"no HTTP log source {source_id!r}")
-    body = await _read_body(request, source.max_body_bytes)
+    body = await read_limited_body(request, source.max_body_bytes, "this source")
     try:
         source.authenticate(request.headers, body)
     except AuthFailed as exc:

@@ -70,8 +70,10 @@ class ManagedContent:
         return {item.id: item for item in load_content(self.root).all_items}
 
     # One item
-    def put(self, spec: Mapping[str, Any], code: str | None = None) -> bool:
-        """Write one item (its Python in ``code``, when it has any); True if it is new."""
+    def put(self, spec: Mapping[str, Any], code: str | None = None, *,
+            current: Mapping[str, ContentItem] | None = None) -> bool:
+        """Write one item (its Python in ``code``, when it has any); True if it is new. ``current``: the
+        tree's items by id when the caller has them already read."""
         spec = dict(spec)
         kind = str(spec.get("AnalysisType", ""))
         if kind not in FOLDERS:
@@ -84,7 +86,7 @@ class ManagedContent:
         files = {f"{FOLDERS[kind]}/{stem}.yml": _dump(spec)}
         if code is not None:
             files[f"{FOLDERS[kind]}/{stem}.py"] = code
-        existing = self.items().get(item_id)
+        existing = (self.items() if current is None else current).get(item_id)
         with self._staged(files) as staged:
             _check_tree(staged, item_id)
             if existing is not None:
@@ -92,16 +94,16 @@ class ManagedContent:
             self._land(staged, files)
         return existing is None
 
-    def delete(self, item_id: str) -> bool:
-        item = self.items().get(item_id)
+    def delete(self, item_id: str, *, current: Mapping[str, ContentItem] | None = None) -> bool:
+        item = (self.items() if current is None else current).get(item_id)
         if item is None:
             return False
         self._remove(item)
         return True
 
-    def snapshot(self, item_id: str) -> dict[str, bytes]:
+    def snapshot(self, item_id: str, *, current: Mapping[str, ContentItem] | None = None) -> dict[str, bytes]:
         """The files of one item, to put back if a change must be undone."""
-        item = self.items().get(item_id)
+        item = (self.items() if current is None else current).get(item_id)
         if item is None:
             return {}
         return {str(path.relative_to(self.root)): path.read_bytes() for path in _files_of(item) if path.is_file()}

@@ -5,6 +5,7 @@ import random
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -39,9 +40,9 @@ class Recorder:
         self.records: list[AttemptRecord] = []
         self._lock = threading.Lock()
 
-    def __call__(self, record: AttemptRecord) -> None:
+    def __call__(self, records: list[AttemptRecord]) -> None:
         with self._lock:
-            self.records.append(record)
+            self.records.extend(records)
 
     def for_(self, name: str) -> list[AttemptRecord]:
         return [r for r in self.records if r.destination_name == name]
@@ -54,7 +55,7 @@ def hooks(*entries: tuple[str, str] | tuple[str, str, dict]) -> DestinationSet:
 
 def dispatcher(destinations: DestinationSet, recorder: Recorder, **options) -> Dispatcher:
     options = {"base_delay": 0.01, "max_delay": 0.05, "rng": random.Random(7), **options}
-    return Dispatcher(destinations, on_attempt=recorder, **options)
+    return Dispatcher(destinations, on_attempts=recorder, **options)
 
 
 def test_delivery_retries_server_errors_then_succeeds(receiver):
@@ -200,16 +201,47 @@ def test_delivery_failing_listener_does_not_stop_deliveries(receiver):
     destinations = hooks(("hook", receiver.url))
     seen = []
 
-    def listener(record: AttemptRecord) -> None:
-        seen.append(record.attempt)
+    def listener(records: list[AttemptRecord]) -> None:
+        seen.extend(record.attempt for record in records)
         raise ValueError("listener bug")
 
-    with Dispatcher(destinations, on_attempt=listener, base_delay=0.01) as d:
+    with Dispatcher(destinations, on_attempts=listener, base_delay=0.01) as d:
         d.submit(ALERT, list(destinations))
         assert d.drain(timeout=30)
         assert d.sent == 1
 
     assert seen == [1, 2]
+
+
+def test_delivery_reports_every_attempt_before_drain_returns(receiver):
+    destinations = hooks(("hook", receiver.url))
+    calls: list[list[str]] = []
+    with Dispatcher(destinations, on_attempts=lambda records: calls.append([r.alert_id for r in records])) as d:
+        for n in range(40):
+            d.submit(replace(ALERT, id=f"alert-{n}"), list(destinations))
+        assert d.drain(timeout=30)
+        reported = {a for call in calls for a in call}  # every delivery's attempts, once drain has returned
+        assert d.sent == 40
+
+    assert reported == {f"alert-{n}" for n in range(40)}
+
+
+def test_delivery_listener_failing_on_one_record_still_gets_the_others(receiver):
+    destinations = hooks(("hook", receiver.url))
+    kept: list[str] = []
+
+    def listener(records: list[AttemptRecord]) -> None:
+        if any(r.alert_id == "alert-bad" for r in records):
+            raise ValueError("no such alert")
+        kept.extend(r.alert_id for r in records)
+
+    with Dispatcher(destinations, on_attempts=listener) as d:
+        for name in ("alert-a", "alert-bad", "alert-b"):
+            d.submit(replace(ALERT, id=name), list(destinations))
+        assert d.drain(timeout=30)
+        assert d.sent == 3
+
+    assert sorted(kept) == ["alert-a", "alert-b"]
 
 
 def test_delivery_close_abandons_what_is_still_running(silent_url):

@@ -284,7 +284,7 @@ def test_manager_records_delivery_attempts(manager, store):
                                                  error="HTTP 503"),
                            will_retry=True)
 
-    manager.record_attempt(record)
+    manager.record_attempts([record])
 
     [attempt] = store.alerts.attempts(alert.id)
     assert (attempt.destination_name, attempt.status_code, attempt.retryable, attempt.response) == (

@@ -58,3 +58,18 @@ def test_platform_caching_module_hides_store_switch():
     served = importlib.import_module("panther_detection_helpers.caching")
     assert not hasattr(served, "use_kv_store")
     assert served.check_account_age is onca_caching.check_account_age
+
+
+def test_time_formats_tried_in_turn_are_compiled_once(monkeypatch):
+    import _strptime
+    from datetime import datetime
+
+    install_platform_modules()
+    compiled: list[str] = []
+    original = _strptime.TimeRE.compile
+    monkeypatch.setattr(_strptime.TimeRE, "compile", lambda self, fmt: compiled.append(fmt) or original(self, fmt))
+    separators = "T_/|.,;!@#=+"
+    for _ in range(3):  # a rule trying formats in turn does this on every event
+        for sep in separators:
+            datetime.strptime(f"2024-05-06{sep}07:08:09", f"%Y-%m-%d{sep}%H:%M:%S")
+    assert len(compiled) <= len(separators)  # each format at most once, however many are in use

@@ -174,3 +174,18 @@ def test_cli_ingest_with_detections_raises_alerts(tmp_path, webhook):
     assert len(titles) == 2 and titles[0] == "Bucket b9 deleted" and "Broken.Rule" in titles[1], titles
     alerts, _ = open_store(f"sqlite:///{data_dir / 'onca.db'}").alerts.list(limit=10)
     assert sorted(a.type for a in alerts) == ["rule", "rule_error"]
+
+
+def test_detection_failing_on_its_own_thread_fails_the_ingest_that_fed_it(tmp_path):
+    registry = Registry.builtin()
+    writer = LakeWriter(tmp_path / "lake")
+    setup = open_detection_stage(registry, writer, DetectionSettings(
+        content=(content_tree(tmp_path),), store_url=f"sqlite:///{tmp_path / 'onca.db'}",
+        kv_url=f"sqlite:///{tmp_path / 'kv.db'}", workers=1))
+    pipeline = Pipeline(registry, [LakeSink(registry, writer), setup.stage])
+    setup.stage.engine.close()  # every batch handed to the detection thread now fails
+
+    with pytest.raises(Exception, match="the detection engine is closed"):
+        pipeline.ingest(io.BytesIO(cloudtrail("DeleteBucket")), Source(("AWS.CloudTrail",)))
+    setup.stage.close(timeout=5)
+    writer.close()

@@ -197,6 +197,23 @@ def test_alert_delivery_attempts_are_kept_and_name_the_destination(store):
                                                     destination_kind="webhook", attempt=1, at=T0, ok=True))
 
 
+def test_alert_delivery_attempts_of_several_alerts_are_kept_together_or_not_at_all(store):
+    one, two = store.alerts.create(sample_alert()), store.alerts.create(sample_alert())
+    attempts = [DeliveryAttempt(alert_id=alert.id, destination_name=name, destination_kind="webhook", attempt=1,
+                                at=T0, ok=True, status_code=200, response="ok")
+                for alert in (one, two) for name in ("SOAR", "Slack")]
+
+    store.alerts.record_attempts(attempts)
+
+    assert store.alerts.attempts(one.id) == attempts[:2] and store.alerts.attempts(two.id) == attempts[2:]
+    assert store.alerts.get(two.id).destinations == ("SOAR", "Slack")
+    missing = DeliveryAttempt(alert_id="b" * 32, destination_name="x", destination_kind="webhook", attempt=2,
+                              at=T0, ok=True)
+    with pytest.raises(NotFound):
+        store.alerts.record_attempts([attempts[0], missing])
+    assert len(store.alerts.attempts(one.id)) == 2  # nothing of the failed call was kept
+
+
 def test_alert_add_matches_widens_times_and_log_types(store):
     alert = store.alerts.create(sample_alert())
     at = T0 + timedelta(minutes=10)

@@ -4,8 +4,9 @@
 slow service. Deliveries run concurrently over one shared HTTP client. A transient failure (the destination
 says `retryable`) is tried again after a jittered, exponentially growing delay ("full jitter": a uniform draw
 between zero and base * 2^(attempt-1), capped), so alerts failing together do not retry in lockstep. A final
-failure, or the last allowed attempt, ends the delivery. Every attempt is reported to `on_attempt`, which is
-how attempts reach the alert's delivery history.
+failure, or the last allowed attempt, ends the delivery. Every attempt is reported to `on_attempts`, which is
+how attempts reach the alert's delivery history: the attempts that end in the same turn of the loop are reported
+together, so a busy dispatcher keeps them in one write rather than one each.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ import httpx
 from onca import __version__
 from onca.alerts.config import DestinationSet
 from onca.alerts.destinations import DeliveryResult, Destination
+from onca.alerts.http_transport import AiohttpTransport
 from onca.alerts.document import iso_utc
 from onca.alerts.model import Alert
 
@@ -63,9 +66,11 @@ class AttemptRecord:
         }
 
 
-def new_client() -> httpx.AsyncClient:
-    """The HTTP client destinations send with; each request carries its destination's own timeout."""
-    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+def new_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+    """The HTTP client destinations send with; each request carries its destination's own timeout. Destinations
+    use httpx's interface over aiohttp's connections (see onca.alerts.http_transport)."""
+    return httpx.AsyncClient(transport=AiohttpTransport(verify=verify), headers={"User-Agent": USER_AGENT},
+                             follow_redirects=False)
 
 
 def backoff_delay(attempt: int, *, base_delay: float, max_delay: float, rng: random.Random) -> float:
@@ -117,11 +122,12 @@ def _now() -> datetime:
 
 
 class Dispatcher:
-    """Delivers alerts in the background with retries. Thread-safe; `on_attempt` runs on the dispatcher's own
-    thread, so it should be quick and safe to call from there."""
+    """Delivers alerts in the background with retries. Thread-safe; `on_attempts` runs on the dispatcher's own
+    thread, so it should be quick and safe to call from there. A delivery counts as finished (see `drain`)
+    once its attempts have been reported."""
 
     def __init__(self, destinations: DestinationSet, *,
-                 on_attempt: Callable[[AttemptRecord], None] | None = None, max_attempts: int = 6,
+                 on_attempts: Callable[[list[AttemptRecord]], None] | None = None, max_attempts: int = 6,
                  base_delay: float = 1.0, max_delay: float = 60.0, rng: random.Random | None = None,
                  max_in_flight: int = 64):
         if max_attempts < 1:
@@ -131,7 +137,7 @@ class Dispatcher:
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
         self.destinations = destinations
-        self.on_attempt = on_attempt
+        self.on_attempts = on_attempts
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -147,6 +153,9 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._unreported: list[AttemptRecord] = []  # loop thread only: attempts not yet reported
+        self._ended: list[bool] = []  # loop thread only: deliveries ended since the last report (sent or not)
+        self._report_due = False
 
     # counters
     @property
@@ -247,6 +256,7 @@ class Dispatcher:
                 for task in left:
                     task.cancel()
                 loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+                self._flush_reports()
                 loop.run_until_complete(self._client.aclose())
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
@@ -290,19 +300,41 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - the delivery fails, the dispatcher goes on
             log.exception("delivery of alert %s to %s failed inside the dispatcher", alert.id, name)
         finally:
-            with self._idle:
-                self._pending -= 1
-                if sent:
-                    self._sent += 1
-                else:
-                    self._failed += 1
-                self._idle.notify_all()
+            self._ended.append(sent)
+            self._report_soon()
 
     def _report(self, record: AttemptRecord) -> None:
-        if self.on_attempt is None:
-            return
+        self._unreported.append(record)
+        self._report_soon()
+
+    def _report_soon(self) -> None:
+        if not self._report_due:
+            self._report_due = True
+            asyncio.get_running_loop().call_soon(self._flush_reports)
+
+    def _flush_reports(self) -> None:
+        """Report the attempts that ended since the last report, then count the deliveries that ended."""
+        self._report_due = False
+        records, self._unreported = self._unreported, []
+        ended, self._ended = self._ended, []
+        if records and self.on_attempts is not None:
+            self._tell(records)
+        if ended:
+            with self._idle:
+                self._pending -= len(ended)
+                self._sent += sum(ended)
+                self._failed += len(ended) - sum(ended)
+                self._idle.notify_all()
+
+    def _tell(self, records: list[AttemptRecord]) -> None:
+        assert self.on_attempts is not None
         try:
-            self.on_attempt(record)
-        except Exception:  # noqa: BLE001 - a failing listener must not stop deliveries
-            log.exception("on_attempt failed for alert %s, destination %s", record.alert_id,
-                          record.destination_name)
+            self.on_attempts(records)
+            return
+        except Exception:  # noqa: BLE001 - one bad record must not lose the others: report them one by one
+            if len(records) == 1:
+                log.exception("on_attempts failed for alert %s, destination %s", records[0].alert_id,
+                              records[0].destination_name)
+                return
+        for record in records:
+            self._tell([record])

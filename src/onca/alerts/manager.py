@@ -139,15 +139,15 @@ class AlertManager:
             self.store.system_errors.resolve_open(STORM_KIND, detection_id, at=now)
         return state
 
-    def record_attempt(self, record: Any) -> None:
-        """Keep one delivery attempt with its alert; fits `Dispatcher(on_attempt=...)` (an AttemptRecord)."""
-        result = record.result
-        self.store.alerts.record_attempt(DeliveryAttempt(
+    def record_attempts(self, records: Sequence[Any]) -> None:
+        """Keep delivery attempts (AttemptRecords) with their alerts, in one transaction; fits
+        `Dispatcher(on_attempts=...)`."""
+        self.store.alerts.record_attempts([DeliveryAttempt(
             alert_id=record.alert_id, destination_name=record.destination_name,
             destination_kind=record.destination_kind, attempt=record.attempt, at=record.finished_at,
-            ok=result.ok, retryable=result.retryable, status_code=result.status_code,
-            response=result.response or "", error=result.error or "",
-            destination_id=getattr(record, "destination_id", "") or ""))
+            ok=record.result.ok, retryable=record.result.retryable, status_code=record.result.status_code,
+            response=record.result.response or "", error=record.result.error or "",
+            destination_id=getattr(record, "destination_id", "") or "") for record in records])
 
 
 class _Batch:
@@ -162,15 +162,14 @@ class _Batch:
         self.locked: dict[str, DedupWindow | None] = {}  # windows read (and locked) up front, by key
         self.windows: dict[str, DedupWindow | None] = {}  # windows looked at, as they now are
         self.joined: dict[str, _Joined] = {}  # alert id -> matches joining it
+        self.new_alerts: list[AlertRecord] = []  # raised in this batch, stored together at the end
 
     def run(self, findings: Sequence[Finding], by_detection: dict[str, list[int]]) -> list[AlertRecord]:
         states = self.store.detections.lock_many(by_detection)
         self._lock_windows(findings, by_detection, states)
-        raised_here: list[AlertRecord] = []
         for detection_id in sorted(by_detection):
-            raised_here += _DetectionRun(self, states[detection_id]).run(findings, by_detection[detection_id])
-        self._flush()
-        return raised_here
+            _DetectionRun(self, states[detection_id]).run(findings, by_detection[detection_id])
+        return self._flush()
 
     def _lock_windows(self, findings: Sequence[Finding], by_detection: dict[str, list[int]],
                       states: dict[str, DetectionState]) -> None:
@@ -196,11 +195,14 @@ class _Batch:
         else:
             joined.add(finding)
 
-    def _flush(self) -> None:
+    def _flush(self) -> list[AlertRecord]:
+        """Write what the batch changed; the new alerts come first, since windows and joins may name them."""
+        created = self.store.alerts.create_many(self.new_alerts)
         self.store.windows.save_many(window for window in self.windows.values() if window is not None)
         self.store.alerts.add_matches_many(
             {alert_id: NewMatches(joined.count, joined.first, joined.last, joined.log_types)
              for alert_id, joined in self.joined.items()}, at=self.now)
+        return created
 
 
 class _DetectionRun:
@@ -214,9 +216,8 @@ class _DetectionRun:
         self.detection_id = state.detection_id
         self.now = batch.now
         self.outcome = batch.outcome
-        self.raised: list[AlertRecord] = []
 
-    def run(self, findings: Sequence[Finding], indexes: list[int]) -> list[AlertRecord]:
+    def run(self, findings: Sequence[Finding], indexes: list[int]) -> None:
         suspended = self.state.alerting_suspended
         created: int | None = None  # counted when first needed: most batches only join alerts
         for index in indexes:
@@ -236,8 +237,8 @@ class _DetectionRun:
                     suspended = self._suspend()
                     self.batch.windows[key.key] = window
                     continue
-                record = self.store.alerts.create(new_record(new_id(), finding, key, window, self.now))
-                self.raised.append(record)
+                record = new_record(new_id(), finding, key, window, self.now)
+                self.batch.new_alerts.append(record)
                 window = raised(window, record.id, finding, self.now)
                 if limited:
                     created += 1
@@ -245,7 +246,6 @@ class _DetectionRun:
                         suspended = self._suspend()
             self.batch.windows[key.key] = window
             self.outcome.alert_ids[index] = window.alert_id
-        return self.raised
 
     def _suspend(self) -> bool:
         message = self.limiter.message(self.detection_id)

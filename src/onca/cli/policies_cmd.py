@@ -49,7 +49,7 @@ def evaluate(
     metadata = open_store(store_url(store, data_dir))
     manager = AlertManager(metadata)
     engine = PolicyEngine(policies, metadata.compliance)
-    dispatcher = Dispatcher(targets, on_attempt=manager.record_attempt) if len(targets) else None
+    dispatcher = Dispatcher(targets, on_attempts=manager.record_attempts) if len(targets) else None
     statuses: Counter[str] = Counter()
     alerts = 0
     try:

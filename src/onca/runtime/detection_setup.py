@@ -52,6 +52,7 @@ def _engine_names(destinations: DestinationSet) -> dict[str, str] | None:
 def reload_detection(setup: DetectionSetup, paths: Sequence[Path]) -> list[ContentProblem]:
     """Run the content under ``paths`` from now on (call it from the thread that feeds the stage). Correlation
     rules whose spec did not change keep what they remembered; changed ones start again."""
+    setup.stage.wait()  # nothing of the old content still evaluating
     content = setup.stage.engine.reload(paths)
     problems = list(content.problems)
     correlations, setup.correlation_rules = _correlations(paths, problems)
@@ -84,8 +85,9 @@ def open_detection_stage(registry: Registry, writer: LakeWriter, settings: Detec
     store = open_store(settings.store_url)
     extra = {"clock": clock} if clock is not None else {}
     manager = AlertManager(store, storm_limit=settings.storm_limit, console_url=settings.console_url, **extra)
-    dispatcher = (Dispatcher(destinations, on_attempt=manager.record_attempt)
+    dispatcher = (Dispatcher(destinations, on_attempts=manager.record_attempts)
                   if len(destinations) or destinations.live else None)
+    # with rule workers, detection overlaps parsing: the ingest thread goes on while workers evaluate
     stage = DetectionStage(registry, writer, engine, manager, dispatcher, destinations, correlations=correlations,
-                           **extra)
+                           background=settings.workers > 0, **extra)
     return DetectionSetup(stage, len(content.detections), correlation_rules, problems)

@@ -2,7 +2,9 @@
 
 Per batch of one log type: the engine evaluates the rules, the correlation stream looks at what matched, the
 alert manager deduplicates into alerts, the detection rows are written with the alert they joined, and new
-alerts are routed and handed to the dispatcher, which delivers them in the background.
+alerts are routed and handed to the dispatcher, which delivers them in the background. With ``background``,
+all of that runs on a thread of its own (a SerialWorker), so the ingest thread parses the next batch while rule
+workers evaluate this one; `flush` waits for it, so a payload's detection is done when the pipeline returns.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from onca.alerts.routing import route
 from onca.detect.findings import Finding
 from onca.lake import LakeWriter
 from onca.runtime.rule_tables import DATABASE_OF_KIND, DetectionRows
+from onca.runtime.serial_worker import SerialWorker
 from onca.schema.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -66,7 +69,7 @@ class DetectionStage:
 
     def __init__(self, registry: Registry, writer: LakeWriter, engine: Any, manager: AlertManager,
                  dispatcher: Dispatcher | None, destinations: Any, *, correlations: Any = None,
-                 clock: Callable[[], datetime] = _now):
+                 clock: Callable[[], datetime] = _now, background: bool = False):
         self.registry = registry
         self.writer = writer
         self.engine = engine
@@ -79,9 +82,16 @@ class DetectionStage:
         self._created: dict[str, datetime] = {}  # alert id -> creation time, for the rows' p_alert_creation_time
         self.unrouted: list[tuple[str, list[str]]] = []  # (alert id, destination names that matched nothing)
         self.counts = {"match": 0, "signal": 0, "error": 0, "alerts": 0}
+        self._background = SerialWorker("onca-detection", limit=2) if background else None
 
     # Sink
     def write_events(self, log_type: str, events: list[dict[str, Any]]) -> None:
+        if self._background is None:
+            self._detect(log_type, events)
+        else:
+            self._background.submit(self._detect, log_type, events)
+
+    def _detect(self, log_type: str, events: list[dict[str, Any]]) -> None:
         findings = list(self.engine.evaluate(log_type, events))
         if self.correlations is not None:
             live = [f for f in findings if f.kind in ("match", "signal")]
@@ -94,9 +104,16 @@ class DetectionStage:
 
     def forget(self, log_type: str) -> None:
         """The log type's schema changed: build its detection tables' shape again on next use."""
+        self.wait()
         self._rows.pop(log_type, None)
 
+    def wait(self) -> None:
+        """Return once the batches handed over so far are detected; raise what went wrong with one."""
+        if self._background is not None:
+            self._background.wait()
+
     def flush(self) -> None:
+        self.wait()
         if self.correlations is not None:  # absences and time windows are decided as time passes
             hits = self.correlations.feed([], now=self.clock())
             if hits:
@@ -166,7 +183,11 @@ class DetectionStage:
     def close(self, timeout: float = 30.0) -> bool:
         """Flush, deliver what is queued (waiting up to ``timeout``), stop the workers. True if nothing was
         left undelivered."""
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            if self._background is not None:
+                self._background.close()
         delivered = True
         if self.dispatcher is not None:
             delivered = self.dispatcher.drain(timeout)

@@ -108,38 +108,55 @@ def to_record(row: AlertRow) -> AlertRecord:
     )
 
 
+def _check_new(alert: AlertRecord) -> None:
+    if not _ALERT_ID.fullmatch(alert.id):
+        raise InvalidValue(f"alert id {alert.id!r} is not 32 lowercase hex digits")
+    _check("alert type", alert.type, ALERT_TYPES)
+    _check("alert status", alert.status, ALERT_STATUSES)
+    _check("severity", alert.severity, ALERT_SEVERITIES)
+    if not alert.detection_id:
+        raise InvalidValue("an alert needs a detection id")
+
+
+def _row_values(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id, "detection_id": alert.detection_id, "detection_version": alert.detection_version,
+        "detection_name": alert.detection_name, "type": alert.type, "title": alert.title,
+        "severity": alert.severity, "status": alert.status, "assignee": alert.assignee, "dedup": alert.dedup,
+        "first_event_time": alert.first_event_time, "last_event_time": alert.last_event_time,
+        "event_count": alert.event_count, "log_types": list(alert.log_types),
+        "destinations": list(alert.destinations), "alert_context": dict(alert.alert_context),
+        "description": alert.description, "runbook": alert.runbook, "reference": alert.reference,
+        "tags": list(alert.tags), "reports": {k: list(v) for k, v in alert.reports.items()},
+        "created_at": alert.created_at, "updated_at": alert.updated_at, "update_time": alert.update_time,
+        "sample_event": alert.sample_event,
+    }
+
+
 class AlertRepo:
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
     # creating and reading
     def create(self, alert: AlertRecord, *, actor: str = SYSTEM_ACTOR) -> AlertRecord:
-        if not _ALERT_ID.fullmatch(alert.id):
-            raise InvalidValue(f"alert id {alert.id!r} is not 32 lowercase hex digits")
-        _check("alert type", alert.type, ALERT_TYPES)
-        _check("alert status", alert.status, ALERT_STATUSES)
-        _check("severity", alert.severity, ALERT_SEVERITIES)
-        if not alert.detection_id:
-            raise InvalidValue("an alert needs a detection id")
+        return self.create_many([alert], actor=actor)[0]
+
+    def create_many(self, alerts: Sequence[AlertRecord], *, actor: str = SYSTEM_ACTOR) -> list[AlertRecord]:
+        """Store new alerts with their first history entry: one insert each for all of them, then one read
+        back, so each record handed back is what was stored (JSON as read back), as get() would give it."""
+        for alert in alerts:
+            _check_new(alert)
+        if not alerts:
+            return []
         with self._tx.transaction() as session:
-            row = AlertRow(
-                id=alert.id, detection_id=alert.detection_id, detection_version=alert.detection_version,
-                detection_name=alert.detection_name, type=alert.type, title=alert.title,
-                severity=alert.severity, status=alert.status, assignee=alert.assignee, dedup=alert.dedup,
-                first_event_time=alert.first_event_time, last_event_time=alert.last_event_time,
-                event_count=alert.event_count, log_types=list(alert.log_types),
-                destinations=list(alert.destinations), alert_context=dict(alert.alert_context),
-                description=alert.description, runbook=alert.runbook, reference=alert.reference,
-                tags=list(alert.tags), reports={k: list(v) for k, v in alert.reports.items()},
-                created_at=alert.created_at, updated_at=alert.updated_at, update_time=alert.update_time,
-                sample_event=alert.sample_event,
-            )
-            session.add(row)
-            session.add(HistoryRow(alert_id=alert.id, at=alert.created_at, actor=actor, action="create",
-                                   field="status", old=None, new=alert.status))
-            session.flush()
-            session.refresh(row)  # hand back what was stored (JSON as read back), as get() would
-            return to_record(row)
+            session.execute(insert(AlertRow), [_row_values(alert) for alert in alerts])
+            session.execute(insert(HistoryRow), [
+                {"alert_id": alert.id, "at": alert.created_at, "actor": actor, "action": "create",
+                 "field": "status", "old": None, "new": alert.status} for alert in alerts])
+            stored: dict[str, AlertRow] = {}
+            for chunk in _chunks([alert.id for alert in alerts]):
+                stored.update((row.id, row) for row in session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk))))
+            return [to_record(stored[alert.id]) for alert in alerts]
 
     def get(self, alert_id: str) -> AlertRecord | None:
         with self._tx.transaction(write=False) as session:
@@ -338,15 +355,23 @@ class AlertRepo:
     # deliveries
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         """Keep one delivery attempt; its destination joins the alert's destinations."""
+        self.record_attempts([attempt])
+
+    def record_attempts(self, attempts: Sequence[DeliveryAttempt]) -> None:
+        """Keep delivery attempts in one transaction: one insert for all, and their destinations join their
+        alerts' destinations. NotFound (nothing kept) if an alert is missing."""
+        if not attempts:
+            return
+        names: dict[str, list[str]] = {}
+        for attempt in attempts:
+            names.setdefault(attempt.alert_id, []).append(attempt.destination_name)
         with self._tx.transaction() as session:
-            row = self._locked(session, attempt.alert_id)
-            session.add(DeliveryAttemptRow(
-                alert_id=attempt.alert_id, destination_name=attempt.destination_name,
-                destination_id=attempt.destination_id, destination_kind=attempt.destination_kind,
-                attempt=attempt.attempt, at=attempt.at, ok=attempt.ok, retryable=attempt.retryable,
-                status_code=attempt.status_code, response=attempt.response, error=attempt.error))
-            if attempt.destination_name not in (row.destinations or []):
-                row.destinations = [*(row.destinations or []), attempt.destination_name]
+            self.set_destinations_many(names)
+            session.execute(insert(DeliveryAttemptRow.__table__), [{
+                "alert_id": a.alert_id, "destination_name": a.destination_name,
+                "destination_id": a.destination_id, "destination_kind": a.destination_kind,
+                "attempt": a.attempt, "at": utc(a.at), "ok": a.ok, "retryable": a.retryable,
+                "status_code": a.status_code, "response": a.response, "error": a.error} for a in attempts])
 
     def attempts(self, alert_id: str) -> list[DeliveryAttempt]:
         query = (select(DeliveryAttemptRow).where(DeliveryAttemptRow.alert_id == alert_id)

@@ -20,9 +20,9 @@ import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
+from onca.alerts.delivery import new_client
 from onca.alerts.destinations import DeliveryResult, Destination
 from onca.alerts.model import Alert
 
@@ -44,12 +44,11 @@ def _tls_context() -> ssl.SSLContext:
 
 @pytest.fixture
 def deliver(_tls_context: ssl.SSLContext) -> Callable[[Destination, Alert], DeliveryResult]:
-    """Send one alert through a destination with a fresh httpx client, the way the dispatcher does."""
+    """Send one alert through a destination with a fresh client of the kind the dispatcher uses."""
 
     def run(destination: Destination, alert: Alert) -> DeliveryResult:
         async def send() -> DeliveryResult:
-            timeout = destination.config.timeout_seconds
-            async with httpx.AsyncClient(timeout=timeout, verify=_tls_context) as client:
+            async with new_client(verify=_tls_context) as client:
                 return await destination.send(alert, client)
 
         return asyncio.run(send())

@@ -35,6 +35,9 @@ class SQLiteKeyValueStore:
             self._db.execute(_SCHEMA)
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
+                # a cache for detections: a commit survives a crash of the process; only the last few may be
+                # lost to a power cut, and no commit pays for an fsync
+                self._db.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
             raise KeyValueError(f"cannot open the key-value store at {self.path}: {exc}") from exc
         self._lock = threading.Lock()

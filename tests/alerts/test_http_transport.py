@@ -60,3 +60,14 @@ def test_silent_server_is_httpx_read_timeout():
         sock.listen(4)  # accepts, never answers
         with pytest.raises(httpx.ReadTimeout):
             run(post(f"http://127.0.0.1:{sock.getsockname()[1]}/", content=b"x", timeout=0.3))
+
+
+def test_proxy_from_the_environment_is_used(receiver, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", receiver.url)  # the receiver stands in for the proxy
+    response = run(post("http://alerts.example.invalid/hook", content=b"x", timeout=5))
+
+    [request] = receiver.requests
+    assert request.path == "http://alerts.example.invalid/hook"  # the proxy was asked for the full URL
+    assert response.status_code == 200

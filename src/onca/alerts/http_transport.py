@@ -43,7 +43,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # made on first use, inside the event loop that will run it
         if self._session is None:
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=self._max_connections)
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
+            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they did with httpx's own transport
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=True,
                                                   skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
         return self._session
 

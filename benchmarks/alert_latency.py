@@ -8,7 +8,7 @@ POSTed straight to the same receiver when the probe is produced, with no pipelin
 are made before the clock starts, so the rate measures the pipeline, not the generator; the receiver keeps
 connections open, as the services alerts go to do.
 
-    python benchmarks/alert_latency.py [--rate 2000] [--seconds 20] [--content PATH ...] [--workers 1]
+    python benchmarks/alert_latency.py [--rate 2000] [--seconds 20] [--content PATH ...] [--workers 1] [--store URL]
 
 --content adds detection trees (a panther-analysis checkout) so the stream also runs through real rules.
 """
@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--probes-per-second", type=int, default=10)
     parser.add_argument("--content", type=Path, action="append", default=[])
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--store", help="metadata store URL (default: a SQLite file in a temporary directory), "
+                                        "e.g. postgresql://postgres@127.0.0.1:5432/onca_bench, an empty database")
     parser.add_argument("--batch-delay", type=float, default=0.05, help="pipeline max_batch_delay, seconds")
     args = parser.parse_args()
 
@@ -169,7 +171,7 @@ def main() -> None:
         registry = Registry.builtin()
         writer = LakeWriter(root / "lake")
         setup = open_detection_stage(registry, writer, DetectionSettings(
-            content=(probe_tree.parent, *args.content), store_url=f"sqlite:///{root / 'onca.db'}",
+            content=(probe_tree.parent, *args.content), store_url=args.store or f"sqlite:///{root / 'onca.db'}",
             kv_url=f"sqlite:///{root / 'kv.db'}", destinations_file=root / "destinations.yml",
             workers=args.workers))
         print(f"rules loaded: {setup.rules}; {args.rate:,} events/s for {args.seconds:g} s, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import threading
 from pathlib import Path
 
 import orjson
@@ -187,5 +188,8 @@ def test_detection_failing_on_its_own_thread_fails_the_ingest_that_fed_it(tmp_pa
 
     with pytest.raises(Exception, match="the detection engine is closed"):
         pipeline.ingest(io.BytesIO(cloudtrail("DeleteBucket")), Source(("AWS.CloudTrail",)))
-    setup.stage.close(timeout=5)
+    setup.stage.write_events("AWS.CloudTrail", [{"eventName": "DeleteBucket"}])  # fails on the thread again
+    with pytest.raises(Exception, match="the detection engine is closed"):
+        setup.stage.close(timeout=5)  # says so, and still stops everything
+    assert not any(t.name == "onca-detection" for t in threading.enumerate())
     writer.close()

@@ -182,15 +182,17 @@ class DetectionStage:
 
     def close(self, timeout: float = 30.0) -> bool:
         """Flush, deliver what is queued (waiting up to ``timeout``), stop the workers. True if nothing was
-        left undelivered."""
+        left undelivered. If the last batches could not be detected, that is raised, after everything stopped."""
         try:
-            self.flush()
+            try:
+                self.flush()
+            finally:
+                if self._background is not None:
+                    self._background.close()
         finally:
-            if self._background is not None:
-                self._background.close()
-        delivered = True
-        if self.dispatcher is not None:
-            delivered = self.dispatcher.drain(timeout)
-            self.dispatcher.close()
-        self.engine.close()
+            delivered = True
+            if self.dispatcher is not None:
+                delivered = self.dispatcher.drain(timeout)
+                self.dispatcher.close()
+            self.engine.close()
         return delivered

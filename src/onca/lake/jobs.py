@@ -89,8 +89,22 @@ class QueryJobs:
             job._cancelled = True
             connection = job._connection
         if connection is not None:
-            connection.interrupt()
+            threading.Thread(target=self._interrupt_until_stopped, args=(job, connection),
+                             name="onca-query-cancel", daemon=True).start()
         return job
+
+    def _interrupt_until_stopped(self, job: QueryJob, connection: Any) -> None:
+        # An interrupt reaches only a query already executing; one sent while the job is between connecting and
+        # executing is lost. So it is repeated until the job has stopped.
+        while True:
+            with self._lock:
+                if job.status != RUNNING or job._connection is not connection:
+                    return
+                try:
+                    connection.interrupt()
+                except duckdb.Error:  # closed in the meantime: the job is ending
+                    return
+            time.sleep(0.02)
 
     def wait(self, job_id: str, timeout: float = 30.0) -> QueryJob | None:
         deadline = time.monotonic() + timeout

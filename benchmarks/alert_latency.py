@@ -39,6 +39,7 @@ from onca.ingest.decode import RawRecord  # noqa: E402
 from onca.ingest.lake_sink import LakeSink  # noqa: E402
 from onca.ingest.pipeline import Pipeline, Source  # noqa: E402
 from onca.lake import LakeWriter  # noqa: E402
+from onca.runtime.collector import tune_garbage_collector  # noqa: E402
 from onca.runtime.detection_setup import open_detection_stage  # noqa: E402
 from onca.runtime.settings import DetectionSettings  # noqa: E402
 from onca.schema import Registry  # noqa: E402
@@ -168,6 +169,7 @@ def main() -> None:
         for name, text in PROBE_RULE.items():
             (probe_tree / name).write_text(textwrap.dedent(text))
         (root / "destinations.yml").write_text(f"- kind: webhook\n  name: latency\n  url: {url}\n")
+        tune_garbage_collector()  # as every onca command does, before the rule workers are forked
         registry = Registry.builtin()
         writer = LakeWriter(root / "lake")
         setup = open_detection_stage(registry, writer, DetectionSettings(

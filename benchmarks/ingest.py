@@ -10,6 +10,7 @@ the other, on the same file. Peak memory is measured in a child process ingestin
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import ipaddress
 import json
@@ -31,6 +32,7 @@ from cloudtrail_gen import write_file  # noqa: E402
 from onca.ingest.lake_sink import LakeSink  # noqa: E402
 from onca.ingest.pipeline import Pipeline, Source  # noqa: E402
 from onca.lake import LakeWriter  # noqa: E402
+from onca.runtime.collector import tune_garbage_collector  # noqa: E402
 from onca.schema import Registry  # noqa: E402
 
 
@@ -40,12 +42,19 @@ def pin_one_core() -> None:
 
 
 def run_onca(path: Path, out: Path) -> int:
-    registry = Registry.builtin()
-    writer = LakeWriter(out)
-    pipeline = Pipeline(registry, [LakeSink(registry, writer)])
-    with path.open("rb") as stream:
-        stats = pipeline.ingest(stream, Source(("AWS.CloudTrail",)))
-    writer.close()
+    """As `onca ingest` runs it, with the collector settings every onca command starts with (restored after, so
+    the baseline runs with Python's defaults)."""
+    saved = gc.get_threshold()
+    tune_garbage_collector()
+    try:
+        registry = Registry.builtin()
+        writer = LakeWriter(out)
+        pipeline = Pipeline(registry, [LakeSink(registry, writer)])
+        with path.open("rb") as stream:
+            stats = pipeline.ingest(stream, Source(("AWS.CloudTrail",)))
+        writer.close()
+    finally:
+        gc.set_threshold(*saved)
     return stats.events
 
 

@@ -9,6 +9,8 @@ import importlib
 
 import typer
 
+from onca.runtime.collector import tune_garbage_collector
+
 app = typer.Typer(
     name="onca",
     help="Onca: a self-hosted security data lake and detection platform.",
@@ -30,6 +32,13 @@ COMMAND_MODULES = [
     "onca.cli.users_cmd",
     "onca.cli.upload_cmd",
 ]
+
+
+
+@app.callback()
+def _every_command() -> None:
+    tune_garbage_collector()  # before any command: ingest, detection and the server all allocate heavily
+
 
 for _name in COMMAND_MODULES:
     try:

@@ -6,17 +6,8 @@ import socket
 
 import httpx
 import pytest
-from loopback import Receiver
 
 from onca.alerts.delivery import new_client
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    server.start()
-    yield server
-    server.stop()
 
 
 def run(coro):

@@ -48,6 +48,16 @@ class Running:
     def delete(self, path: str, **kwargs: Any):
         return self.client.delete(path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
 
+    def first_alert(self, timeout: float = 30.0) -> dict[str, Any]:
+        """The newest alert, once the server has raised one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            results = self.get("/api/v1/alerts").json()["results"]
+            if results:
+                return results[0]
+            time.sleep(0.05)
+        raise AssertionError("no alert was raised")
+
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every payload accepted so far is ingested and committed to the lake."""
         service = self.server.service

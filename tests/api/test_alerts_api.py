@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 from server_fixtures import STOP_LOGGING
 
 
 def raise_alert(running) -> dict:
     assert running.client.post("/http/trail", content=json.dumps({"Records": [STOP_LOGGING]})).status_code == 200
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        results = running.get("/api/v1/alerts").json()["results"]
-        if results:
-            return results[0]
-        time.sleep(0.05)
-    raise AssertionError("no alert was raised")
+    return running.first_alert()
 
 
 def test_an_event_through_an_http_source_becomes_an_alert_the_api_shows(running):

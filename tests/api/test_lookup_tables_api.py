@@ -5,7 +5,6 @@ trees and of the config file are listed but change only in their files."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -73,16 +72,6 @@ def send(running, **changes) -> None:
     running.settle()
 
 
-def wait_for_alert(running) -> dict:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        results = running.get("/api/v1/alerts").json()["results"]
-        if results:
-            return results[0]
-        time.sleep(0.05)
-    raise AssertionError("no alert was raised")
-
-
 def enrichment_in_lake(running, event_id: str) -> dict | None:
     lake = open_lake(running.server.paths.lake, running.server.registry)
     rows = lake.query(f"SELECT p_enrichment FROM panther_logs.aws_cloudtrail WHERE eventID = '{event_id}'")
@@ -104,7 +93,7 @@ def test_a_table_created_and_filled_through_the_api_enriches_the_next_events(run
     assert uploaded.json()["dataProblems"] == [{"line": 3, "message": "has 1 value; the header names 2 columns"}]
 
     send(running, eventID="e-1")
-    alert = wait_for_alert(running)
+    alert = running.first_alert()
     assert alert["title"] == "198.51.100.7 belongs to mallory"  # event.lookup in the rule
     events = running.get(f"/api/v1/alerts/{alert['id']}/events").json()["results"]
     assert json.loads(events[0]["p_enrichment"])["bad_ips"]["sourceIPAddress"] == {

@@ -101,18 +101,26 @@ async def _tests_pass(server: Any, resource: str, item: ItemSpec) -> Response | 
     return await tested(server, item)
 
 
+async def _tests_gate(server: Any, resource: str, item: Any, *, first: bool, only: bool) -> Response | None:
+    """run-tests-first / run-tests-only: the answer that ends the request (failed tests, or 204 when only
+    testing), or None to go on and save."""
+    if not (first or only):
+        return None
+    failed = await _tests_pass(server, resource, item)
+    if failed is not None:
+        return failed
+    return Response(status_code=204) if only else None
+
+
 def _add_routes(resource: str, permission: str) -> None:
     async def create(body: ItemBody, request: Request,
                      run_tests_first: Annotated[bool, Query(alias="run-tests-first")] = False,
                      run_tests_only: Annotated[bool, Query(alias="run-tests-only")] = False) -> Response:
         server = request.app.state.server
         item = _parse(resource, body)
-        if run_tests_only or run_tests_first:
-            failed = await _tests_pass(server, resource, item)
-            if failed is not None:
-                return failed
-            if run_tests_only:
-                return Response(status_code=204)
+        stop = await _tests_gate(server, resource, item, first=run_tests_first, only=run_tests_only)
+        if stop is not None:
+            return stop
         await asyncio.to_thread(_save, server, resource, item, create_only=True)
         return JSONResponse(_shaped(server, resource, item.spec[item.id_key]))
 
@@ -123,12 +131,9 @@ def _add_routes(resource: str, permission: str) -> None:
         if body.get("id") not in (None, id):
             raise HTTPException(400, f"id: the body names {body.get('id')!r}, the path {id!r}")
         item = _parse(resource, {**body, "id": id})
-        if run_tests_only or run_tests_first:
-            failed = await _tests_pass(server, resource, item)
-            if failed is not None:
-                return failed
-            if run_tests_only:
-                return Response(status_code=204)
+        stop = await _tests_gate(server, resource, item, first=run_tests_first, only=run_tests_only)
+        if stop is not None:
+            return stop
         created = await asyncio.to_thread(_save, server, resource, item, create_only=False)
         return JSONResponse(_shaped(server, resource, id), status_code=201 if created else 200)
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from onca.detect.content import load_yaml
-from onca.yaml12 import describe_yaml_error
+from onca.yaml12 import Yaml12Loader, describe_yaml_error, load_yaml_documents
 
 PANTHER_ANALYSIS = Path("/work/panther-analysis")  # a snapshot, when this machine has one
 
@@ -77,6 +77,29 @@ def test_yaml12_errors_located(text, fragment):
     with pytest.raises(yaml.YAMLError) as info:
         load_yaml(text)
     assert fragment in describe_yaml_error(info.value) or fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\n---\nb: [x, yes, 0123]\n",
+        "",
+        "---\n",
+        "--- 5\n--- \n",
+        "a: &x 1\nb: *x\n---\nc: On\n",  # an alias in one document: the complete loader for all of them
+        "k: 1.5\n...\n---\nj: null\n",
+        "- !!str 5\n---\n- .inf\n",
+    ],
+)
+def test_yaml12_documents_match_the_complete_loader(text):
+    documents = load_yaml_documents(text)
+    assert documents == list(yaml.load_all(text, Loader=Yaml12Loader))
+
+
+def test_yaml12_documents_error_located():
+    with pytest.raises(yaml.YAMLError) as info:
+        load_yaml_documents("a: 1\n---\nb: [1, 2\n")
+    assert "line 4" in describe_yaml_error(info.value)
 
 
 SNAPSHOT_FILES_DIFFERING_UNDER_YAML_1_1 = [

@@ -110,15 +110,16 @@ def _plain_scalar(text: str) -> Any:
     return text
 
 
-def _build_from_events(text: str | bytes) -> Any:
+def _documents_from_events(text: str | bytes, *, single: bool) -> list[Any]:
+    """Every document of the text, built from the C parser's events. With ``single``, a second document is left
+    to the complete loader, which reports it as an error."""
     loader = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else None
     if loader is None:
         raise _NeedsFullLoader
     stack: list[Any] = []
     pending_keys: list[Any] = []
-    root: Any = None
+    documents: list[Any] = []
     no_key = pending_keys  # a sentinel no real key can be
-    documents = 0
     try:
         next_event = loader.get_event
         while True:
@@ -145,16 +146,15 @@ def _build_from_events(text: str | bytes) -> Any:
             elif kind is events.AliasEvent:
                 raise _NeedsFullLoader
             elif kind is events.StreamEndEvent:
-                return root
+                return documents
             elif kind is events.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise _NeedsFullLoader  # which reports the extra document as an error
+                if single and documents:
+                    raise _NeedsFullLoader
                 continue
             else:
                 continue
             if not stack:
-                root = value
+                documents.append(value)
                 continue
             container = stack[-1]
             if container.__class__ is list:
@@ -173,9 +173,10 @@ def _build_from_events(text: str | bytes) -> Any:
 def load_yaml(text: str | bytes) -> Any:
     """Parse one YAML document; raises ``yaml.YAMLError`` (with a line mark) when it is not valid."""
     try:
-        return _build_from_events(text)
+        documents = _documents_from_events(text, single=True)
     except _NeedsFullLoader:
         return yaml.load(text, Loader=Yaml12Loader)
+    return documents[0] if documents else None
 
 
 def describe_yaml_error(error: yaml.YAMLError) -> str:
@@ -188,4 +189,7 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
 
 def load_yaml_documents(text: str | bytes) -> list[Any]:
     """Every document of a multi-document YAML text (`---` separated), with the same semantics."""
-    return list(yaml.load_all(text, Loader=Yaml12Loader))
+    try:
+        return _documents_from_events(text, single=False)
+    except _NeedsFullLoader:
+        return list(yaml.load_all(text, Loader=Yaml12Loader))

@@ -69,9 +69,34 @@ def detection_metrics_table(metrics: dict, limit: int = 20) -> Table:
 
 def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
                  show_progress: bool = True, detection: DetectionSettings | None = None,
-                 show_metrics: bool = False) -> IngestStats:
-    return ingest_sources(registry, [(path, source) for path in paths], data_dir, show_progress=show_progress,
-                          detection=detection, show_metrics=show_metrics)
+                 show_metrics: bool = False, jobs: int = 1) -> IngestStats:
+    items = [(path, source) for path in paths]
+    if jobs > 1 and len(paths) > 1:
+        return _ingest_in_parallel(registry, items, data_dir, jobs, show_progress=show_progress)
+    return ingest_sources(registry, items, data_dir, show_progress=show_progress, detection=detection,
+                          show_metrics=show_metrics)
+
+
+def _progress(show: bool) -> Progress:
+    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+    return Progress(*columns, console=console, disable=not show, transient=True)
+
+
+def _ingest_in_parallel(registry: Registry, items: list[tuple[Path, Source]], data_dir: Path, jobs: int, *,
+                        show_progress: bool) -> IngestStats:
+    from onca.ingest.parallel import ingest_files
+
+    with _progress(show_progress) as progress:
+        sizes = {path: path.stat().st_size for path, _ in items}
+        task = progress.add_task(f"ingesting with {jobs} workers", total=sum(sizes.values()))
+        result = ingest_files(registry, items, lake_root(data_dir), jobs,
+                              on_file=lambda path, stats: progress.advance(task, sizes[path]))
+    for error in result.errors:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+    if result.errors:
+        console.print(summary_table(result.stats))
+        raise typer.Exit(1)
+    return result.stats
 
 
 def ingest_sources(registry: Registry, items: list[tuple[Path | None, Source]], data_dir: Path, *,
@@ -100,9 +125,8 @@ def ingest_sources(registry: Registry, items: list[tuple[Path | None, Source]], 
     pipeline = Pipeline(registry, sinks, steps=(lookups,) if lookups is not None else ())
     total = IngestStats()
     sizes = [path.stat().st_size if path else 0 for path, _ in items]
-    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
     try:
-        with Progress(*columns, console=console, disable=not show_progress, transient=True) as progress:
+        with _progress(show_progress) as progress:
             task = progress.add_task("ingesting", total=sum(sizes) or None)
             for (path, source), size in zip(items, sizes):
                 progress.update(task, description=f"ingesting {path.name if path else 'stdin'}")
@@ -188,12 +212,20 @@ def register(app: typer.Typer) -> None:
         rule_timeout: Annotated[float, typer.Option(help="Seconds one rule may take on one event.", min=0.01)] = 5.0,
         detection_metrics: Annotated[bool, typer.Option(
             "--detection-metrics", help="Print the detections that took the most time.")] = False,
+        jobs: Annotated[int, typer.Option(
+            "--jobs", "-j", min=1, help="Ingest files side by side in this many worker processes (not with "
+                                        "--detections or stdin).")] = 1,
     ) -> None:
         """Ingest log files into the lake: classify, parse, normalize, write Parquet; with --detections, run
         the rules on every event and raise alerts."""
         registry = load_registry(schema)
         candidates = _candidates(registry, log_type)
         files = list(expand_paths(paths))
+        if jobs > 1 and detections:
+            fail("--jobs does not combine with --detections: the rules, their deduplication and alert delivery "
+                 "run in one detection stage")
+        if jobs > 1 and None in files:
+            fail("--jobs reads files, not stdin (-)")
         detection = None
         if detections:
             from onca.detect.kv import default_kv_path
@@ -204,7 +236,8 @@ def register(app: typer.Typer) -> None:
                 content=tuple(detections), store_url=store_url(store, data_dir), kv_url=kv or f"sqlite:///{kv_path}",
                 destinations_file=destinations, workers=workers, timeout_seconds=rule_timeout)
         stats = ingest_paths(registry, files, Source(candidates, id=source_id, label=source_label), data_dir,
-                             show_progress=not quiet, detection=detection, show_metrics=detection_metrics)
+                             show_progress=not quiet, detection=detection, show_metrics=detection_metrics,
+                             jobs=jobs)
         console.print(summary_table(stats))
         console.print(f"{stats.events:,} events, {stats.failures:,} classification failures in "
                       f"{stats.seconds:.2f} s; lake at {lake_root(data_dir)}")

@@ -385,3 +385,54 @@ def test_long_values_bypass_the_cache_and_still_scan():
     url = f"https://{host}/" + "p" * 2000
     assert domains(url, name="url") == [host]
     assert domains("x" * 5000) == []
+
+
+# ---- strings inside JSON values ------------------------------------------------------------------------------
+
+from onca.ingest.indicators.nested import MAX_JSON_SCAN_STRINGS, json_scanner  # noqa: E402
+
+_JSON_STRINGS = st.sampled_from([
+    "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890", "i-0ABCDEF1234567890", "10.0.0.1",
+    "::ffff:192.0.2.1", "bob@example.com", "d41d8cd98f00b204e9800998ecf8427e", " 192.0.2.7 ", "", "prod",
+    "arn:aws:sts::123456789012:assumed-role/r/alice@example.com", "example.com", "a" * 600,
+]) | st.text(max_size=20)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _JSON_STRINGS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.lists(st.sampled_from(sorted(SCANNER_NAMES)), min_size=1, max_size=4, unique=True))
+def test_json_scanner_finds_what_each_scanner_finds_in_each_string(value, names):
+    scanners = [get_scanner(n) for n in names]
+    expected: dict[str, set[str]] = {}
+    for text in _strings(value):
+        for scanner in scanners:
+            if text:
+                scanner(text, expected)
+    found: dict[str, set[str]] = {}
+    scan_json = json_scanner(scanners)
+    scan_json(value, found)
+    scan_json(value, found)  # the second time from its memory, with the same result
+    assert finalize(found) == finalize(expected)
+
+
+def test_json_scanner_stops_after_its_budget_of_strings():
+    value = {"items": [f"10.0.{i // 250}.{i % 250}" for i in range(MAX_JSON_SCAN_STRINGS + 500)]}
+    found: dict[str, set[str]] = {}
+    json_scanner([get_scanner("ip")])(value, found)
+    assert len(found["p_any_ip_addresses"]) == MAX_JSON_SCAN_STRINGS
+

@@ -10,13 +10,14 @@ import dataclasses
 import hashlib
 import ipaddress
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from onca.ingest import indicators as ind
+from onca.ingest.indicators.nested import json_scanner
 from onca.ingest.timestamps import TimeFormatError, build_time_parser
 from onca.schema.model import Field, LogSchema, Transform
 from onca.schema.names import column_name
@@ -170,38 +171,17 @@ def _timestamp_converter(f: Field, path: str) -> Converter:
     return convert
 
 
-MAX_JSON_SCAN_STRINGS = 1_000  # indicator scanning of one json value stops here: a huge document costs no more
-
-
-def _json_strings(value: Any, budget: list[int]) -> Iterator[str]:
-    """Every string in a JSON value (keys excluded), depth first, up to the budget."""
-    stack = [value]
-    while stack and budget[0] > 0:
-        item = stack.pop()
-        if item.__class__ is str:
-            budget[0] -= 1
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def _json_converter(f: Field, path: str) -> Converter:
     embedded = f.is_embedded_json
     # Indicators on a json field apply to every string inside it (ARNs and addresses in CloudTrail's
     # requestParameters, for example), so the scanners used there should be ones that validate what they find.
-    scanners = tuple(ind.get_scanner(name) for name in f.indicators)
+    scan = json_scanner([ind.get_scanner(name) for name in f.indicators]) if f.indicators else None
 
     def convert(value: Any, ctx: _Context) -> Any:
         if embedded and isinstance(value, str):
             value = _decode_embedded(value, path)
-        if scanners and value is not None:
-            found = ctx.found
-            for text in _json_strings(value, [MAX_JSON_SCAN_STRINGS]):
-                if text:
-                    for scan in scanners:
-                        scan(text, found)
+        if scan is not None and value is not None:
+            scan(value, ctx.found)
         return value
 
     return convert

@@ -96,6 +96,7 @@ def scanner_from(parse: Callable[[str], Hits]) -> Scanner:
                 bucket.add(item)
 
     scan.__doc__ = parse.__doc__
+    scan.parse = parse  # type: ignore[attr-defined]  # for callers that keep their own cache (indicators.nested)
     return scan
 
 

@@ -77,14 +77,18 @@ def test_a_worker_that_dies_is_reported(tmp_path):
     fifo = tmp_path / "never-written.fifo"
     os.mkfifo(fifo)  # opening it blocks the worker, which is then killed
     outcome = {}
+    before = {child.pid for child in multiprocessing.active_children()}
     thread = threading.Thread(target=lambda: outcome.update(
         result=ingest_files(Registry.builtin(), [(fifo, SOURCE)], tmp_path / "lake", jobs=1)))
     thread.start()
     deadline = time.monotonic() + 30
-    while not multiprocessing.active_children() and time.monotonic() < deadline:
+    def workers():
+        return [c for c in multiprocessing.active_children() if c.pid not in before]
+
+    while not workers() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(1.0)
-    for child in multiprocessing.active_children():
+    for child in workers():  # only this test's worker, never another test's processes
         os.kill(child.pid, signal.SIGKILL)
     thread.join(timeout=30)
     assert not thread.is_alive()

@@ -79,3 +79,26 @@ def test_store_imports_nothing_else_from_onca():
             stripped = line.strip()
             if stripped.startswith(("import onca", "from onca")):
                 assert stripped.startswith(("from onca.store", "import onca.store")), f"{path}: {stripped}"
+
+
+def test_store_sqlite_opens_while_another_connection_holds_the_file(tmp_path: Path):
+    import sqlite3
+    import threading
+
+    path = tmp_path / "onca.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # Another process creating the same new store: it holds the write lock of a file not yet in WAL mode, and
+    # switching to WAL then fails at once instead of waiting.
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE being_created (a)")
+    release = threading.Timer(0.5, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        with open_store(f"sqlite:///{path}") as store:
+            assert store.alerts.list() == ([], None)
+    finally:
+        release.join()
+        holder.close()
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,25 @@ def _sqlite_engine(parsed: Any, options: dict[str, Any], url: str) -> Engine:
     return engine
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the database file to WAL once. Switching needs the file to itself and SQLite reports "database is
+    locked" at once, without its busy wait, when another process holds it (creating the same new store, say);
+    so the switch is retried for as long as any other lock would be waited for."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":  # when it cannot switch, SQLite may also just answer with the old mode
+                mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        else:
+            if mode == "wal" or time.monotonic() > deadline:
+                return  # still usable in its old mode; the next connection tries again
+        time.sleep(0.05)
+
+
 def _sqlite_transactions(engine: Engine, *, in_memory: bool) -> None:
     """Let SQLite's own locking serialize writers: the driver's implicit transactions are turned off and every
     transaction that will write begins with BEGIN IMMEDIATE, so two processes updating the same alert wait for
@@ -69,7 +90,7 @@ def _sqlite_transactions(engine: Engine, *, in_memory: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+            _use_wal(cursor)  # readers do not block the writer
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from onca.ingest.indicators.base import CACHE_SIZE, MAX_CACHED_LENGTH, Found, Hits, Scanner
+from onca.ingest.indicators.base import Found, Hits, Scanner, cached, record
 
 MAX_JSON_SCAN_STRINGS = 1_000  # scanning one value stops here: a huge document costs no more
 
@@ -39,9 +39,7 @@ def _hits_of(scanners: Sequence[Scanner]) -> Callable[[str], Hits]:
 def json_scanner(scanners: Sequence[Scanner]) -> JsonScanner:
     """A function that records what `scanners` find in every non-empty string of a JSON value (keys excluded),
     depth first, stopping after MAX_JSON_SCAN_STRINGS strings."""
-    hits_of = _hits_of(scanners)
-    memo: dict[str, Hits] = {}
-    remembered = memo.get
+    hits_of = cached(_hits_of(scanners))
 
     def scan(value: Any, found: Found) -> None:
         stack = [value]
@@ -51,19 +49,7 @@ def json_scanner(scanners: Sequence[Scanner]) -> JsonScanner:
             item = pop()
             if item.__class__ is str:
                 if item:
-                    hits = remembered(item)
-                    if hits is None:
-                        hits = hits_of(item)
-                        if len(item) <= MAX_CACHED_LENGTH:
-                            if len(memo) >= CACHE_SIZE:
-                                memo.clear()
-                            memo[item] = hits
-                    for column, found_value in hits:
-                        bucket = found.get(column)
-                        if bucket is None:
-                            found[column] = {found_value}
-                        else:
-                            bucket.add(found_value)
+                    record(found, hits_of(item))
                 budget -= 1
                 if not budget:
                     return

@@ -70,6 +70,11 @@ def detection_metrics_table(metrics: dict, limit: int = 20) -> Table:
 def ingest_paths(registry: Registry, paths: list[Path | None], source: Source, data_dir: Path, *,
                  show_progress: bool = True, detection: DetectionSettings | None = None,
                  show_metrics: bool = False, jobs: int = 1) -> IngestStats:
+    if jobs > 1 and detection is not None:
+        fail("--jobs does not combine with --detections: the rules, their deduplication and alert delivery "
+             "run in one detection stage")
+    if jobs > 1 and None in paths:
+        fail("--jobs reads files, not stdin (-)")
     items = [(path, source) for path in paths]
     if jobs > 1 and len(paths) > 1:
         return _ingest_in_parallel(registry, items, data_dir, jobs, show_progress=show_progress)
@@ -221,11 +226,6 @@ def register(app: typer.Typer) -> None:
         registry = load_registry(schema)
         candidates = _candidates(registry, log_type)
         files = list(expand_paths(paths))
-        if jobs > 1 and detections:
-            fail("--jobs does not combine with --detections: the rules, their deduplication and alert delivery "
-                 "run in one detection stage")
-        if jobs > 1 and None in files:
-            fail("--jobs reads files, not stdin (-)")
         detection = None
         if detections:
             from onca.detect.kv import default_kv_path

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 
+import orjson
+from typer.testing import CliRunner
+
+from onca.cli.main import app
 from onca.ingest.coverage import check_content
 from onca.schema import Registry
 
@@ -75,3 +80,28 @@ def test_check_content_counts_parsed_partial_and_query_rows(tmp_path):
     # the undeclared type falls back to the rule's LogTypes
     assert reasons["declares a type no schema has"][0].startswith("only with required fields set aside: "
                                                                    "AWS.CloudTrail: ")
+    # only the partial events that lack nothing but required fields are counted, per field
+    assert coverage.missing_required_fields() == Counter({"AWS.CloudTrail: eventVersion": 2})
+
+
+def test_check_content_groups_absent_required_fields_on_the_command_line(tmp_path):
+    write(tmp_path, "rules/gcp/iam.yml", """
+        AnalysisType: rule
+        RuleID: GCP.IAM
+        Filename: iam.py
+        LogTypes: [GCP.AuditLog]
+        Tests:
+          - Name: no log name
+            ExpectedResult: true
+            Log: {"protoPayload": {"methodName": "SetIamPolicy"}, "resource": {"type": "project"}}
+          - Name: a resource that is no object
+            ExpectedResult: false
+            Log: {"logName": "projects/p/logs/x", "resource": "project"}
+        """)
+    text = CliRunner().invoke(app, ["logtypes", "--check-content", str(tmp_path)])
+    assert text.exit_code == 0, text.output
+    assert "rule test events that parse: 0 of 2 (0.0%); with required fields set aside: 1 (50.0%)" in text.output
+    assert "required fields most often absent from test events: GCP.AuditLog: logName (1)" in text.output
+    assert "'a resource that is no object': GCP.AuditLog: resource: expected an object, got str" in text.output
+    report = orjson.loads(CliRunner().invoke(app, ["logtypes", "--check-content", str(tmp_path), "--json"]).stdout)
+    assert report["missing_required_fields"] == {"GCP.AuditLog: logName": 1}

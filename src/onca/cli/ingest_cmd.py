@@ -320,6 +320,7 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
             "missing": coverage.missing, "tested": coverage.tested, "parsed": coverage.parsed,
             "parse_rate": coverage.parse_rate, "parsed_relaxed": coverage.parsed_relaxed,
             "relaxed_rate": coverage.relaxed_rate, "query_rows": coverage.query_rows,
+            "missing_required_fields": dict(coverage.missing_required_fields().most_common()),
             "failed": [{"path": f.path, "test": f.test, "log_types": f.log_types, "reasons": f.reasons}
                        for f in coverage.failed]}, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -330,6 +331,10 @@ def _report_coverage(registry: Registry, root: Path, as_json: bool) -> None:
         print(f"rule test events that parse: {coverage.parsed} of {coverage.tested} ({coverage.parse_rate:.1%}); "
               f"with required fields set aside: {coverage.parsed_relaxed} ({coverage.relaxed_rate:.1%}); "
               f"scheduled rule tests holding query result rows, not log events: {coverage.query_rows}")
+        top = coverage.missing_required_fields().most_common(10)
+        if top:
+            print("required fields most often absent from test events: "
+                  + ", ".join(f"{field} ({count})" for field, count in top))
     if coverage.missing:
         raise typer.Exit(1)
 

@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from onca.ingest.classify import Classified, Classifier, Skipped
 from onca.ingest.logtype import compile_log_type
+from onca.ingest.normalize import MISSING_REQUIRED
 from onca.schema.model import Field, LogSchema
 from onca.schema.registry import Registry
 
@@ -34,6 +35,7 @@ class TestParse:
     test: str
     log_types: tuple[str, ...]
     reasons: tuple[str, ...] = ()
+    missing_required: tuple[str, ...] = ()  # set when only absent required fields kept it from parsing
 
 
 @dataclass
@@ -56,6 +58,11 @@ class Coverage:
     @property
     def relaxed_rate(self) -> float:
         return self.parsed_relaxed / self.tested if self.tested else 1.0
+
+    def missing_required_fields(self) -> Counter:
+        """For the test events that parse once required fields are set aside: how many stop at each required
+        field ("GCP.AuditLog: logName", the first one absent, per candidate log type)."""
+        return Counter(field for f in self.failed for field in f.missing_required)
 
 
 def _optional(f: Field) -> Field:
@@ -134,11 +141,14 @@ def check_content(root: Path, registry: Registry) -> Coverage:
                 loose = relaxed_classifiers[candidates] = Classifier(
                     [compile_log_type(relaxed(registry.get(t))) for t in candidates])
             second = loose.classify(log, parse_time=parse_time, row_id="coverage")
+            missing: tuple[str, ...] = ()
             if isinstance(second, Classified | Skipped):
                 coverage.parsed_relaxed += 1
                 reasons = ("only with required fields set aside: " + "; ".join(result.reasons),)
+                missing = tuple(r.removesuffix(f": {MISSING_REQUIRED}") for r in result.reasons
+                                if r.endswith(MISSING_REQUIRED))
             else:
                 reasons = second.reasons
-            coverage.failed.append(TestParse(str(path.relative_to(root)), name, candidates, reasons))
+            coverage.failed.append(TestParse(str(path.relative_to(root)), name, candidates, reasons, missing))
     coverage.missing = sorted(t for t in coverage.named if t not in registry)
     return coverage

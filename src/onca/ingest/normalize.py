@@ -27,6 +27,9 @@ _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no"})
 
 
+MISSING_REQUIRED = "required field is missing"  # ends the message for an absent required field
+
+
 class RecordError(ValueError):
     """A record that does not fit a schema; the message names the field path and what was wrong."""
 
@@ -367,7 +370,7 @@ def _object_converter(fields: tuple[Field, ...], path: str, rel: tuple[str, ...]
         else:
             env[f"read{i}"] = _transform_reader(f.transform, f.name)
             body.append(f"    v = read{i}(obj, ctx)")
-        env[f"missing{i}"] = f"{fpath}: required field is missing"
+        env[f"missing{i}"] = f"{fpath}: {MISSING_REQUIRED}"
         body.append("    if v is not None:")
         if counts:
             body.append("        seen += 1")

@@ -42,8 +42,7 @@ def pin_one_core() -> None:
 
 def run_onca(path: Path, out: Path, *, lake: bool = True) -> int:
     """As `onca ingest` runs it, with the collector settings every onca command starts with (restored after, so
-    the baseline runs with Python's defaults). Without `lake`, events are normalized and dropped: the difference
-    between the two runs is what the Parquet stage costs."""
+    the baseline runs with Python's defaults). Without `lake`, events are normalized and dropped."""
     saved = gc.get_threshold()
     tune_garbage_collector()
     try:

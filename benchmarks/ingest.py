@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,20 +42,27 @@ def pin_one_core() -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 
-def run_onca(path: Path, out: Path, *, lake: bool = True) -> int:
-    """As `onca ingest` runs it, with the collector settings every onca command starts with (restored after, so
-    the baseline runs with Python's defaults). Without `lake`, events are normalized and dropped."""
+@contextmanager
+def onca_collector() -> Iterator[None]:
+    """The collector settings every onca command starts with, restored after (the baseline runs with Python's)."""
     saved = gc.get_threshold()
     tune_garbage_collector()
     try:
-        registry = Registry.builtin()
-        writer = LakeWriter(out)
-        pipeline = Pipeline(registry, [LakeSink(registry, writer)] if lake else [])
-        with path.open("rb") as stream:
-            stats = pipeline.ingest(stream, Source(("AWS.CloudTrail",)))
-        writer.close()
+        yield
     finally:
         gc.set_threshold(*saved)
+
+
+def run_onca(path: Path, out: Path, *, lake: bool = True) -> int:
+    """As `onca ingest` runs it. Without `lake`, events are normalized and dropped."""
+    with onca_collector():
+        registry = Registry.builtin()
+        writer = LakeWriter(out) if lake else None
+        pipeline = Pipeline(registry, [LakeSink(registry, writer)] if writer else [])
+        with path.open("rb") as stream:
+            stats = pipeline.ingest(stream, Source(("AWS.CloudTrail",)))
+        if writer:
+            writer.close()
     return stats.events
 
 
@@ -84,9 +93,7 @@ def parquet_stage_rate(path: Path, out: Path) -> float:
     kept = _Keep()
     with path.open("rb") as stream:
         Pipeline(registry, [kept]).ingest(stream, Source(("AWS.CloudTrail",)))
-    saved = gc.get_threshold()
-    tune_garbage_collector()
-    try:
+    with onca_collector():
         start = time.process_time()
         writer = LakeWriter(out)
         sink = LakeSink(registry, writer)
@@ -94,8 +101,6 @@ def parquet_stage_rate(path: Path, out: Path) -> float:
             sink.write_events(log_type, events)
         writer.close()
         spent = time.process_time() - start
-    finally:
-        gc.set_threshold(*saved)
     return sum(len(events) for _, events in kept.batches) / spent
 
 
